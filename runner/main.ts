@@ -1,0 +1,63 @@
+/** Wires the runner together: config, engine, sandbox provider, sessions, server. No logic here. */
+import { randomBytes } from 'node:crypto';
+import { ConfigError, parseConfig, readSettings } from './config.ts';
+import { connectEngine, pingEngine } from './docker.ts';
+import { createLogger } from './log.ts';
+import { DindProvider } from './sandbox/dind.ts';
+import { HostProvider } from './sandbox/host.ts';
+import type { SandboxProvider } from './sandbox/provider.ts';
+import { startServer } from './server.ts';
+import { SessionRegistry } from './session.ts';
+
+const log = createLogger({ level: process.env.LAB_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
+
+let config;
+try {
+  config = parseConfig(readSettings(process.env, process.argv.slice(2)), () => randomBytes(24).toString('base64url'));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+
+const docker = connectEngine();
+const provider: SandboxProvider =
+  config.provider === 'host'
+    ? new HostProvider(docker)
+    : new DindProvider(docker, { image: config.sandboxImage, memoryBytes: config.sandboxMemory, pids: config.sandboxPids, cpus: config.sandboxCpus, warm: config.warmSandboxes }, log);
+
+try {
+  const version = await pingEngine(docker);
+  log.info('docker engine answers', { version });
+  await provider.sweep();
+  if (provider instanceof DindProvider) provider.warmUp();
+} catch (error) {
+  // The site still serves; each new session is told plainly that the engine is not there.
+  log.error('docker engine unavailable', { error });
+  process.stderr.write(`${(error as Error).message}\n`);
+}
+
+const registry = new SessionRegistry(
+  provider,
+  { idleTimeout: config.idleTimeout, maxLifetime: config.maxLifetime, reconnectGrace: config.reconnectGrace, maxTerminals: config.maxTerminals },
+  config.maxSessions,
+  log,
+);
+const server = await startServer(config, registry, log);
+log.info('runner listening', { url: server.url, origins: server.origins, provider: provider.kind, site: config.siteDir || null });
+// The one place the token is shown: the start command's user opens this link.
+process.stderr.write(`\nDocker Network Lab is live: ${server.url}/#lab-token=${config.token}\n\n`);
+process.send?.({ type: 'listening', url: server.url, port: server.port, token: config.token });
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('runner stopping', { signal });
+  await server.close();
+  await registry.shutdown();
+  await provider.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

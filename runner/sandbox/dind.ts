@@ -1,0 +1,262 @@
+/**
+ * The default provider: each session gets a container of its own running its own Docker engine,
+ * so `ip addr` shows a clean docker0 as in the tutorial, names never collide between readers,
+ * and a reset is "throw it away". The image and its boot script live in runner/images/.
+ */
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { engineUnavailable, isEngineDown, LABEL } from '../docker.ts';
+import type { Logger } from '../log.ts';
+import { SandboxError, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
+
+export interface DindOptions {
+  image: string;
+  memoryBytes: number;
+  pids: number;
+  cpus: number;
+  /** Sandboxes booted ahead of demand, so a new reader does not wait for an engine to start. */
+  warm: number;
+}
+
+/** The sandboxes' own network. It must not overlap the tutorial's subnets (172.18/16, 192.168/16, 172.38/16). */
+export const SANDBOX_NETWORK = { name: 'docker-network-lab-sandboxes', subnet: '10.213.0.0/16' } as const;
+
+/** What boot.sh prints on the container's stdout. */
+const READY_LINE = 'lab-sandbox: ready';
+const FAILED_PREFIX = 'lab-sandbox: failed:';
+/** An engine that has not booted by then will not. */
+const BOOT_TIMEOUT_MS = 90_000;
+
+/**
+ * A nested engine needs these; `--privileged` is refused on these machines (see ENVIRONMENT.md),
+ * so the capabilities are named one by one. The sandbox is still a container: its limits below
+ * bound what a reader can take from the machine.
+ */
+const CAPS = [
+  'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'MKNOD', 'SYS_RAWIO', 'IPC_LOCK',
+  'MAC_ADMIN', 'SYSLOG', 'DAC_READ_SEARCH', 'LINUX_IMMUTABLE', 'NET_BROADCAST', 'SYS_NICE',
+];
+
+export class DindProvider implements SandboxProvider {
+  readonly kind = 'dind' as const;
+  readonly #docker: Docker;
+  readonly #options: DindOptions;
+  readonly #log: Logger;
+  #network: Promise<void> | null = null;
+  #warm: Promise<DindSandbox>[] = [];
+  #closed = false;
+
+  constructor(docker: Docker, options: DindOptions, log: Logger) {
+    this.#docker = docker;
+    this.#options = options;
+    this.#log = log;
+  }
+
+  async create(sessionId: string, onProgress: (detail: string) => void): Promise<Sandbox> {
+    while (this.#warm.length > 0) {
+      const warm = this.#warm.shift() as Promise<DindSandbox>;
+      this.#fillWarm();
+      try {
+        const sandbox = await warm;
+        if (await sandbox.alive()) {
+          this.#log.info('sandbox taken from the warm pool', { sandbox: sandbox.name, session: sessionId.slice(0, 6) });
+          return sandbox;
+        }
+        await sandbox.dispose();
+      } catch (error) {
+        this.#log.warn('warm sandbox failed; booting another', { error });
+      }
+    }
+    this.#fillWarm();
+    return this.#boot(onProgress);
+  }
+
+  /** Keeps `warm` sandboxes booting or booted. */
+  #fillWarm(): void {
+    while (!this.#closed && this.#warm.length < this.#options.warm) {
+      const booting = this.#boot(() => {});
+      booting.catch(() => {}); // reported when a session takes it
+      this.#warm.push(booting);
+    }
+  }
+
+  /** Starts the warm pool; call once the engine answers. */
+  warmUp(): void {
+    this.#fillWarm();
+  }
+
+  async #boot(onProgress: (detail: string) => void): Promise<DindSandbox> {
+    const started = Date.now();
+    const name = `lab-sandbox-${randomBytes(5).toString('hex')}`;
+    let container: Docker.Container | undefined;
+    try {
+      await this.#ensureNetwork();
+      onProgress('Creating your sandbox');
+      container = await this.#docker.createContainer({
+        name,
+        Image: this.#options.image,
+        Hostname: 'lab',
+        Labels: { [LABEL.sandbox]: '1', [LABEL.owner]: `${process.pid}` },
+        Volumes: { '/var/lib/docker': {} },
+        HostConfig: {
+          NetworkMode: SANDBOX_NETWORK.name,
+          CapAdd: CAPS,
+          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'systempaths=unconfined'],
+          DeviceCgroupRules: ['a *:* rwm'],
+          PidsLimit: this.#options.pids,
+          Memory: this.#options.memoryBytes,
+          MemorySwap: this.#options.memoryBytes, // no swap: a memory hog is stopped, not slowed down
+          NanoCpus: Math.round(this.#options.cpus * 1e9),
+        },
+      });
+      const logs = await this.#followLogs(container);
+      await container.start();
+      onProgress('Starting its Docker engine');
+      await this.#waitReady(container, logs);
+      this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
+      return new DindSandbox(container, name, this.#log);
+    } catch (error) {
+      if (container) await removeContainer(container, this.#log);
+      if (error instanceof SandboxError) throw error;
+      if (isEngineDown(error)) throw engineUnavailable(error);
+      const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
+      throw new SandboxError('sandbox-failed', `The sandbox could not be started: ${message}`, { cause: error });
+    }
+  }
+
+  #ensureNetwork(): Promise<void> {
+    this.#network ??= (async () => {
+      const existing = await this.#docker.listNetworks({ filters: { name: [SANDBOX_NETWORK.name] } });
+      if (existing.some((n) => n.Name === SANDBOX_NETWORK.name)) return;
+      await this.#docker.createNetwork({
+        Name: SANDBOX_NETWORK.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABEL.sandbox]: '1' },
+        IPAM: { Config: [{ Subnet: SANDBOX_NETWORK.subnet }] },
+        // Sandboxes must not reach each other: no traffic between containers on this bridge.
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      });
+    })().catch((error: unknown) => {
+      this.#network = null;
+      throw error;
+    });
+    return this.#network;
+  }
+
+  async #followLogs(container: Docker.Container): Promise<PassThrough> {
+    const raw = await container.logs({ follow: true, stdout: true, stderr: true });
+    const out = new PassThrough();
+    this.#docker.modem.demuxStream(raw, out, out);
+    raw.on('end', () => out.end());
+    raw.on('error', (error: Error) => out.destroy(error));
+    return out;
+  }
+
+  #waitReady(container: Docker.Container, logs: PassThrough): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const tail: string[] = [];
+      let buffered = '';
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        logs.removeAllListeners('data');
+        logs.destroy();
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(
+        () => done(new SandboxError('sandbox-failed', `The sandbox's engine did not start within ${BOOT_TIMEOUT_MS / 1000} s. Last lines: ${tail.join(' | ')}`)),
+        BOOT_TIMEOUT_MS,
+      );
+      logs.on('data', (data: Buffer) => {
+        buffered += data.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) {
+          tail.push(line);
+          if (tail.length > 5) tail.shift();
+          if (line.trim() === READY_LINE) return done();
+          if (line.startsWith(FAILED_PREFIX)) return done(new SandboxError('sandbox-failed', `The sandbox failed to boot: ${line.slice(FAILED_PREFIX.length).trim()}`));
+        }
+      });
+      logs.on('end', () => {
+        void container
+          .inspect()
+          .then((info) => `exited with status ${info.State.ExitCode}`)
+          .catch(() => 'was removed')
+          .then((how) => done(new SandboxError('sandbox-failed', `The sandbox ${how} while booting. Last lines: ${tail.join(' | ')}`)));
+      });
+    });
+  }
+
+  async sweep(): Promise<number> {
+    const leftovers = await this.#docker.listContainers({ all: true, filters: { label: [LABEL.sandbox] } });
+    await Promise.all(leftovers.map((info) => removeContainer(this.#docker.getContainer(info.Id), this.#log)));
+    if (leftovers.length > 0) this.#log.info('removed sandboxes left from an earlier runner', { count: leftovers.length });
+    return leftovers.length;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const warm = this.#warm;
+    this.#warm = [];
+    await Promise.all(warm.map((w) => w.then((s) => s.dispose(), () => {})));
+  }
+}
+
+class DindSandbox implements Sandbox {
+  readonly name: string;
+  readonly #container: Docker.Container;
+  readonly #log: Logger;
+  #disposed: Promise<void> | null = null;
+
+  constructor(container: Docker.Container, name: string, log: Logger) {
+    this.#container = container;
+    this.name = name;
+    this.#log = log;
+  }
+
+  shell(): ShellCommand {
+    return {
+      file: 'docker',
+      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-w', '/root', this.name, 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
+      // The docker client needs only where its engine is; nothing of the runner's own is passed on.
+      env: pick(process.env, ['PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']),
+    };
+  }
+
+  async alive(): Promise<boolean> {
+    if (this.#disposed) return false;
+    try {
+      return (await this.#container.inspect()).State.Running;
+    } catch {
+      return false; // gone, or the engine is: either way no shell can run here
+    }
+  }
+
+  dispose(): Promise<void> {
+    this.#disposed ??= removeContainer(this.#container, this.#log);
+    return this.#disposed;
+  }
+}
+
+/** Force-removes a container with its anonymous volumes (the nested engine's /var/lib/docker). */
+async function removeContainer(container: Docker.Container, log: Logger): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 404 || status === 409) return; // already gone, or removal already in progress
+    log.warn('could not remove sandbox', { container: container.id, error });
+  }
+}
+
+function pick(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

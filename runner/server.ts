@@ -1,0 +1,198 @@
+/**
+ * The runner's HTTP + WebSocket front: serves the built site, checks Host, Origin and token at
+ * the upgrade, and turns each socket into a Connection that speaks the wire protocol to a session.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import sirv from 'sirv';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CloseCode,
+  decodeClientMessage,
+  encode,
+  MAX_CLIENT_FRAME_BYTES,
+  SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  WS_PATH,
+  type HelloMessage,
+  type ServerMessage,
+} from '../src/protocol/wire.ts';
+import { ownOrigins, type RunnerConfig } from './config.ts';
+import type { Logger } from './log.ts';
+import { refuse, type Session, type SessionRegistry } from './session.ts';
+import type { TerminalClient } from './terminal.ts';
+
+/** A client that connects must say hello within this time. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * HTTP statuses of a refused upgrade. Each is documented in the README.
+ *   404 not the WebSocket path; 421 a Host header that is not this runner's (DNS rebinding);
+ *   403 an Origin not on the allowlist, or none; 401 a missing or wrong token.
+ */
+export const UpgradeStatus = { notFound: 404, misdirected: 421, forbidden: 403, unauthorized: 401 } as const;
+
+export interface RunnerServer {
+  readonly url: string;
+  readonly port: number;
+  readonly origins: readonly string[];
+  close(): Promise<void>;
+}
+
+export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger): Promise<RunnerServer> {
+  const site = config.siteDir && existsSync(config.siteDir) ? sirv(config.siteDir, { etag: true, extensions: ['html'] }) : null;
+  const server = createServer((req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    if (req.url === '/lab/health') {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ ok: true, sessions: registry.size }));
+      return;
+    }
+    if (!site) {
+      res.statusCode = 404;
+      res.end('This runner serves no site. Build it with `npm run build` and set LAB_SITE_DIR=dist.\n');
+      return;
+    }
+    site(req, res, () => {
+      res.statusCode = 404;
+      res.end('Not found\n');
+    });
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origins = config.origins ?? ownOrigins(config.host, port);
+  const hosts = allowedHosts(origins, config.host, port);
+  const token = Buffer.from(config.token);
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const status = checkUpgrade(req, hosts, origins, token);
+    if (status !== null) {
+      log.warn('upgrade refused', { status, origin: req.headers.origin ?? null, host: req.headers.host ?? null });
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => new Connection(ws, registry, log));
+  });
+
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  return {
+    url,
+    port,
+    origins,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.close(CloseCode.goingAway, 'shutdown');
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request' };
+
+function allowedHosts(origins: readonly string[], host: string, port: number): Set<string> {
+  const hosts = new Set(origins.map((origin) => new URL(origin).host));
+  hosts.add(`${host.includes(':') ? `[${host}]` : host}:${port}`);
+  return hosts;
+}
+
+/** Null when the upgrade may go ahead, else the HTTP status to refuse it with. */
+function checkUpgrade(req: IncomingMessage, hosts: Set<string>, origins: readonly string[], token: Buffer): number | null {
+  const path = (req.url ?? '').split('?')[0];
+  if (path !== WS_PATH) return UpgradeStatus.notFound;
+  if (!hosts.has(req.headers.host ?? '')) return UpgradeStatus.misdirected;
+  const origin = req.headers.origin;
+  if (origin === undefined || !origins.includes(origin)) return UpgradeStatus.forbidden;
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const presented = offered.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+  if (presented === undefined) return UpgradeStatus.unauthorized;
+  const given = Buffer.from(presented);
+  if (given.length !== token.length || !timingSafeEqual(given, token)) return UpgradeStatus.unauthorized;
+  return null;
+}
+
+/** One socket: decodes frames, holds the handshake, and routes messages to its session. */
+class Connection implements TerminalClient {
+  readonly #ws: WebSocket;
+  readonly #registry: SessionRegistry;
+  readonly #log: Logger;
+  #session: Session | null = null;
+  #terminal = '';
+  #handshake: NodeJS.Timeout;
+
+  constructor(ws: WebSocket, registry: SessionRegistry, log: Logger) {
+    this.#ws = ws;
+    this.#registry = registry;
+    this.#log = log;
+    this.#handshake = setTimeout(() => refuse(this, 'handshake-required', 'No hello within 10 s.'), HANDSHAKE_TIMEOUT_MS);
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(data, isBinary));
+    ws.on('close', () => {
+      clearTimeout(this.#handshake);
+      this.#session?.detach(this, this.#terminal);
+    });
+    ws.on('error', (error) => log.warn('socket error', { error }));
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(encode(message));
+  }
+
+  close(code: CloseCode, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    const decoded = decodeClientMessage(isBinary ? data : data.toString('utf8'));
+    if (!decoded.ok) return refuse(this, 'bad-message', `${decoded.code}: ${decoded.detail}`);
+    const message = decoded.message;
+    if (!this.#session) {
+      if (message.type !== 'hello') return refuse(this, 'handshake-required', 'The first message must be hello.');
+      clearTimeout(this.#handshake);
+      return this.#hello(message);
+    }
+    switch (message.type) {
+      case 'hello':
+        return refuse(this, 'bad-message', 'hello was already received on this socket.');
+      case 'input':
+        return this.#session.input(this.#terminal, message.data);
+      case 'resize':
+        return this.#session.resize(this.#terminal, message.cols, message.rows);
+      case 'ack':
+        return this.#session.ack(this.#terminal, message.upTo);
+      case 'reset':
+        return this.#session.end('reset');
+    }
+  }
+
+  #hello(hello: HelloMessage): void {
+    let session: Session | null | undefined;
+    if (hello.sessionId) {
+      session = this.#registry.get(hello.sessionId);
+      if (!session) return refuse(this, 'session-unknown', 'That session has ended (it expired, or the runner restarted). Start a new one.');
+    } else {
+      session = this.#registry.create();
+      if (!session) return refuse(this, 'capacity', 'The lab is full right now: every sandbox is in use. Try again in a few minutes.');
+    }
+    this.#session = session;
+    this.#terminal = hello.terminal;
+    session.attach(this, hello, hello.sessionId !== undefined).catch((error: unknown) => {
+      this.#log.error('attach failed', { error });
+      refuse(this, 'internal', 'The runner failed to attach this terminal.');
+    });
+  }
+}

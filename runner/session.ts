@@ -1,0 +1,311 @@
+/**
+ * The session lifecycle, in one place. A session is one reader: a sandbox of their own and the
+ * terminals opened in it. It survives a reload or a dropped socket for a grace period, ends on
+ * exit, reset, idle time or maximum age, and then releases what it owns in reverse order:
+ * sockets, terminals, sandbox. `end()` is idempotent.
+ */
+import { randomBytes } from 'node:crypto';
+import { CloseCode, type EndReason, type ErrorCode, type HelloMessage } from '../src/protocol/wire.ts';
+import type { Logger } from './log.ts';
+import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/provider.ts';
+import { Terminal, type TerminalClient } from './terminal.ts';
+
+export interface SessionLimits {
+  /** Seconds; 0 turns a limit off. */
+  idleTimeout: number;
+  maxLifetime: number;
+  reconnectGrace: number;
+  maxTerminals: number;
+}
+
+/** The terminal every session opens first; its shell ending ends the session. */
+export const MAIN_TERMINAL = 'main';
+
+const CLOSE_FOR_ERROR: Record<ErrorCode, CloseCode> = {
+  'bad-message': CloseCode.badMessage,
+  'handshake-required': CloseCode.badMessage,
+  'session-unknown': CloseCode.sessionUnknown,
+  capacity: CloseCode.capacity,
+  'engine-unavailable': CloseCode.engineUnavailable,
+  'sandbox-failed': CloseCode.internal,
+  'terminal-limit': CloseCode.badMessage,
+  internal: CloseCode.internal,
+};
+
+/** Sends an error the client can show, then closes with the code documented for it. */
+export function refuse(client: TerminalClient, code: ErrorCode, message: string): void {
+  client.send({ type: 'error', code, message });
+  client.close(CLOSE_FOR_ERROR[code], code);
+}
+
+export class Session {
+  readonly id: string;
+  readonly createdAt = Date.now();
+  readonly #provider: SandboxProvider;
+  readonly #limits: SessionLimits;
+  readonly #log: Logger;
+  readonly #onEnded: (session: Session) => void;
+  readonly #sandbox: Promise<Sandbox>;
+  readonly #terminals = new Map<string, Terminal>();
+  /** Clients waiting for the sandbox, or attached to a terminal, by terminal name. */
+  readonly #clients = new Map<string, TerminalClient>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #idleTimer: NodeJS.Timeout | null = null;
+  #graceTimer: NodeJS.Timeout | null = null;
+  #progress = 'Preparing your sandbox';
+  #ready = false;
+  #ended: EndReason | null = null;
+  #lastExitCode: number | null = null;
+
+  constructor(id: string, provider: SandboxProvider, limits: SessionLimits, log: Logger, onEnded: (session: Session) => void) {
+    this.id = id;
+    this.#provider = provider;
+    this.#limits = limits;
+    this.#log = log.child({ session: id.slice(0, 6) });
+    this.#onEnded = onEnded;
+    this.#sandbox = provider.create(id, (detail) => {
+      this.#progress = detail;
+      for (const client of this.#clients.values()) client.send({ type: 'status', state: 'preparing', detail });
+    });
+    this.#sandbox.then(
+      (sandbox) => {
+        if (this.#ended) {
+          void sandbox.dispose();
+          return;
+        }
+        this.#ready = true;
+        this.#log.info('session ready', { sandbox: sandbox.name, ms: Date.now() - this.createdAt });
+      },
+      (error: unknown) => {
+        const code = error instanceof SandboxError ? error.code : 'internal';
+        this.#log.error('sandbox failed', { error });
+        for (const client of this.#clients.values()) refuse(client, code, (error as Error).message);
+        this.#clients.clear();
+        this.end('sandbox-lost');
+      },
+    );
+    if (limits.maxLifetime > 0) this.#after(limits.maxLifetime, () => this.end('max-age'));
+    this.#touch();
+    this.#armGrace();
+  }
+
+  static newId(): string {
+    return randomBytes(18).toString('base64url');
+  }
+
+  get ended(): boolean {
+    return this.#ended !== null;
+  }
+
+  get terminalCount(): number {
+    return this.#terminals.size;
+  }
+
+  /** Exit status of the last command the main terminal finished (from its OSC 133 marks). */
+  get lastExitCode(): number | null {
+    return this.#lastExitCode;
+  }
+
+  /** Attaches a client to the terminal its hello names, creating the terminal on first use. */
+  async attach(client: TerminalClient, hello: HelloMessage, resumed: boolean): Promise<void> {
+    if (this.#ended) return refuse(client, 'session-unknown', 'This session has ended.');
+    const name = hello.terminal;
+    if (!this.#terminals.has(name) && this.#terminals.size >= this.#limits.maxTerminals && !this.#clients.has(name)) {
+      return refuse(client, 'terminal-limit', `A session holds at most ${this.#limits.maxTerminals} terminals.`);
+    }
+    const previous = this.#clients.get(name);
+    if (previous && previous !== client) previous.close(CloseCode.replaced, 'another tab took this terminal');
+    this.#clients.set(name, client);
+    this.#clearGrace();
+    this.#touch();
+    if (!this.#ready) client.send({ type: 'status', state: 'preparing', detail: this.#progress });
+
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.#sandbox;
+    } catch {
+      return; // the failure was sent to every waiting client
+    }
+    if (this.#ended || this.#clients.get(name) !== client) return;
+
+    let terminal = this.#terminals.get(name);
+    if (!terminal) {
+      terminal = this.#openTerminal(name, sandbox, hello) ?? undefined;
+      if (!terminal) return refuse(client, 'sandbox-failed', 'The shell could not be started in the sandbox.');
+    }
+    const replay = terminal.attach(client, hello.lastSeq ?? 0);
+    client.send({
+      type: 'welcome',
+      sessionId: this.id,
+      terminal: name,
+      resumed,
+      seq: replay.from,
+      truncated: replay.truncated,
+      provider: this.#provider.kind,
+      idleTimeout: this.#limits.idleTimeout || null,
+      expiresAt: this.#limits.maxLifetime ? this.createdAt + this.#limits.maxLifetime * 1000 : null,
+    });
+    client.send({ type: 'status', state: 'ready', detail: `Sandbox ${sandbox.name}` });
+    terminal.replay(replay);
+    if (hello.cols && hello.rows) terminal.resize(hello.cols, hello.rows);
+  }
+
+  #openTerminal(name: string, sandbox: Sandbox, size: { cols: number; rows: number }): Terminal | null {
+    try {
+      const terminal = new Terminal(name, sandbox.shell(), size, {
+        onMark: (mark) => {
+          if (name === MAIN_TERMINAL && mark.kind === 'command-finished') this.#lastExitCode = mark.exitCode;
+        },
+        onExit: (exitCode) => void this.#terminalExited(name, sandbox, exitCode),
+      });
+      this.#terminals.set(name, terminal);
+      this.#log.info('terminal opened', { terminal: name });
+      return terminal;
+    } catch (error) {
+      this.#log.error('terminal failed to open', { terminal: name, error });
+      return null;
+    }
+  }
+
+  async #terminalExited(name: string, sandbox: Sandbox, exitCode: number | null): Promise<void> {
+    if (this.#ended) return;
+    // A shell that ends because its sandbox went away is a lost sandbox, not an exit.
+    const lost = !(await sandbox.alive());
+    if (lost) return this.end('sandbox-lost', exitCode);
+    if (name === MAIN_TERMINAL) return this.end('exit', exitCode);
+    const client = this.#clients.get(name);
+    this.#terminals.get(name)?.dispose();
+    this.#terminals.delete(name);
+    this.#clients.delete(name);
+    if (client) {
+      client.send({ type: 'ended', reason: 'exit', exitCode });
+      client.close(CloseCode.sessionEnded, 'exit');
+    }
+  }
+
+  /** The socket of `client` closed: keep the session for the grace period if no other is left. */
+  detach(client: TerminalClient, name: string): void {
+    if (this.#clients.get(name) !== client) return;
+    this.#clients.delete(name);
+    this.#terminals.get(name)?.detach(client);
+    this.#armGrace();
+  }
+
+  input(name: string, data: string): void {
+    this.#touch();
+    this.#terminals.get(name)?.write(data);
+  }
+
+  resize(name: string, cols: number, rows: number): void {
+    this.#terminals.get(name)?.resize(cols, rows);
+  }
+
+  ack(name: string, upTo: number): void {
+    this.#terminals.get(name)?.ack(upTo);
+  }
+
+  /** Ends the session: tells every client why, then releases sockets, terminals, sandbox. */
+  end(reason: EndReason, exitCode: number | null = null): void {
+    if (this.#ended) return;
+    this.#ended = reason;
+    this.#log.info('session ended', { reason, exitCode, ageMs: Date.now() - this.createdAt });
+    for (const client of this.#clients.values()) {
+      client.send({ type: 'ended', reason, exitCode });
+      client.close(reason === 'shutdown' ? CloseCode.goingAway : CloseCode.sessionEnded, reason);
+    }
+    this.#clients.clear();
+    for (const terminal of this.#terminals.values()) terminal.dispose();
+    this.#terminals.clear();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#onEnded(this);
+  }
+
+  /** Resolves when the sandbox is removed (after `end`). */
+  async disposed(): Promise<void> {
+    const sandbox = await this.#sandbox.catch(() => null);
+    await sandbox?.dispose();
+  }
+
+  #touch(): void {
+    if (this.#limits.idleTimeout <= 0) return;
+    this.#clear(this.#idleTimer);
+    this.#idleTimer = this.#after(this.#limits.idleTimeout, () => this.end('idle'));
+  }
+
+  #armGrace(): void {
+    if (this.#clients.size > 0 || this.#ended) return;
+    this.#clear(this.#graceTimer);
+    this.#graceTimer = this.#after(this.#limits.reconnectGrace, () => this.end('idle'));
+  }
+
+  #clearGrace(): void {
+    this.#clear(this.#graceTimer);
+    this.#graceTimer = null;
+  }
+
+  #after(seconds: number, action: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      action();
+    }, seconds * 1000);
+    timer.unref();
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #clear(timer: NodeJS.Timeout | null): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.#timers.delete(timer);
+  }
+}
+
+/** All live sessions, the capacity limit, and a clean shutdown. */
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
+  readonly #disposing = new Set<Promise<void>>();
+  readonly #provider: SandboxProvider;
+  readonly #limits: SessionLimits;
+  readonly #maxSessions: number;
+  readonly #log: Logger;
+
+  constructor(provider: SandboxProvider, limits: SessionLimits, maxSessions: number, log: Logger) {
+    this.#provider = provider;
+    this.#limits = limits;
+    this.#maxSessions = maxSessions;
+    this.#log = log;
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** A new session, or null at capacity. */
+  create(): Session | null {
+    if (this.#sessions.size >= this.#maxSessions) return null;
+    const session = new Session(Session.newId(), this.#provider, this.#limits, this.#log, (ended) => {
+      this.#sessions.delete(ended.id);
+      const disposing = ended.disposed().catch((error: unknown) => this.#log.error('sandbox removal failed', { error }));
+      this.#disposing.add(disposing);
+      void disposing.finally(() => this.#disposing.delete(disposing));
+    });
+    this.#sessions.set(session.id, session);
+    return session;
+  }
+
+  /** Ends every session and waits until their sandboxes are removed. */
+  async shutdown(): Promise<void> {
+    for (const session of [...this.#sessions.values()]) session.end('shutdown');
+    await Promise.all(this.#disposing);
+  }
+
+  /** Resolves when every ended session's sandbox is removed. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#disposing);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * One terminal of a session: a node-pty shell inside the session's sandbox, its numbered output
+ * kept in a bounded replay buffer, and end-to-end flow control towards the one client attached.
+ */
+import * as pty from 'node-pty';
+import { FlowControl, SendWindow } from '../src/protocol/flow.ts';
+import { ShellMarkReader, type ShellMark } from '../src/protocol/shell-marks.ts';
+import type { CloseCode, ServerMessage } from '../src/protocol/wire.ts';
+import { ReplayBuffer, type Replay } from './replay-buffer.ts';
+import type { ShellCommand } from './sandbox/provider.ts';
+
+/**
+ * Output kept for replay, per terminal. Larger than the flow-control window plus a pty read, so a
+ * client that reconnects from the last offset it acknowledged always finds everything it missed:
+ * with no client attached the window fills and the pty pauses long before this is reached.
+ */
+export const REPLAY_LIMIT = 4 * FlowControl.highWatermark;
+
+/** Where a terminal sends what the client should see: one socket, seen through the protocol. */
+export interface TerminalClient {
+  send(message: ServerMessage): void;
+  close(code: CloseCode, reason: string): void;
+}
+
+export interface TerminalHooks {
+  onExit(exitCode: number | null): void;
+  onMark(mark: ShellMark): void;
+}
+
+export class Terminal {
+  readonly name: string;
+  readonly #pty: pty.IPty;
+  readonly #replay = new ReplayBuffer(REPLAY_LIMIT);
+  readonly #window = new SendWindow();
+  readonly #marks = new ShellMarkReader();
+  #client: TerminalClient | null = null;
+  #exitCode: number | null | undefined = undefined;
+
+  constructor(name: string, command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
+    this.name = name;
+    this.#pty = pty.spawn(command.file, command.args, {
+      name: 'xterm-256color',
+      cols: size.cols,
+      rows: size.rows,
+      cwd: command.cwd ?? process.cwd(),
+      env: command.env,
+    });
+    this.#pty.onData((data) => {
+      const seq = this.#replay.append(data);
+      for (const mark of this.#marks.feed(data, seq)) hooks.onMark(mark);
+      this.#client?.send({ type: 'output', seq, data });
+      // With no client attached the output still counts as in flight: the pty pauses once the
+      // window is full, so nothing a reconnecting client has not acknowledged is ever dropped.
+      if (this.#window.sent(seq + data.length)) this.#pty.pause();
+    });
+    this.#pty.onExit(({ exitCode }) => {
+      this.#exitCode = exitCode;
+      hooks.onExit(exitCode);
+    });
+  }
+
+  get exited(): boolean {
+    return this.#exitCode !== undefined;
+  }
+
+  /** Offset just past the newest output. */
+  get end(): number {
+    return this.#replay.end;
+  }
+
+  get unacked(): number {
+    return this.#window.unacked;
+  }
+
+  get paused(): boolean {
+    return this.#window.paused;
+  }
+
+  /**
+   * Makes `client` the one that receives output, from `lastSeq` on, in place of any other.
+   * Returns where the replay starts; the caller sends the welcome first, then calls `replay()`.
+   */
+  attach(client: TerminalClient, lastSeq: number): Replay {
+    this.#client = client;
+    const replay = this.#replay.since(lastSeq);
+    if (this.#window.restart(replay.from)) this.#pty.resume();
+    return replay;
+  }
+
+  /** Sends the replayed chunks to the attached client and counts them in flight. */
+  replay(replay: Replay): void {
+    for (const chunk of replay.chunks) this.#client?.send({ type: 'output', ...chunk });
+    if (this.#window.sent(this.#replay.end) && !this.exited) this.#pty.pause();
+  }
+
+  detach(client: TerminalClient): boolean {
+    if (this.#client !== client) return false;
+    this.#client = null;
+    return true;
+  }
+
+  get client(): TerminalClient | null {
+    return this.#client;
+  }
+
+  write(data: string): void {
+    if (!this.exited) this.#pty.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.exited) this.#pty.resize(cols, rows);
+  }
+
+  ack(upTo: number): void {
+    if (this.#window.acked(upTo) && !this.exited) this.#pty.resume();
+  }
+
+  dispose(): void {
+    this.#client = null;
+    if (this.exited) return;
+    try {
+      this.#pty.kill();
+    } catch {
+      // The process exited between the check and the kill; nothing left to stop.
+    }
+  }
+}
