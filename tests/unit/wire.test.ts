@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeClientMessage, decodeServerMessage, encode, MAX_CLIENT_FRAME_BYTES, type DecodeErrorCode } from '../../src/protocol/wire.ts';
+
+const hello = { type: 'hello', v: 1, terminal: 'main', cols: 80, rows: 24 };
+
+function codeOf(frame: string | Uint8Array): DecodeErrorCode | 'ok' {
+  const decoded = decodeClientMessage(frame);
+  return decoded.ok ? 'ok' : decoded.code;
+}
+
+test('valid client messages decode to themselves', () => {
+  const messages = [
+    hello,
+    { ...hello, sessionId: 'a'.repeat(24), lastSeq: 1234 },
+    { type: 'input', data: 'ls\r' },
+    { type: 'resize', cols: 120, rows: 40 },
+    { type: 'ack', upTo: 5000 },
+    { type: 'reset' },
+  ];
+  for (const message of messages) {
+    assert.deepEqual(decodeClientMessage(JSON.stringify(message)), { ok: true, message });
+  }
+});
+
+test('every bad client frame gets its exact error code', () => {
+  const cases: [string, string | Uint8Array, DecodeErrorCode][] = [
+    ['binary frame', new Uint8Array([1, 2, 3]), 'not-text'],
+    ['binary frame over the cap', new Uint8Array(MAX_CLIENT_FRAME_BYTES + 1), 'too-large'],
+    ['text over the cap', JSON.stringify({ type: 'input', data: 'x'.repeat(MAX_CLIENT_FRAME_BYTES) }), 'too-large'],
+    ['multi-byte text over the cap', JSON.stringify({ type: 'input', data: '网'.repeat(MAX_CLIENT_FRAME_BYTES / 3) }), 'too-large'],
+    ['not JSON', '{"type":', 'not-json'],
+    ['empty frame', '', 'not-json'],
+    ['JSON array', '[1,2]', 'unknown-type'],
+    ['JSON null', 'null', 'unknown-type'],
+    ['JSON string', '"hello"', 'unknown-type'],
+    ['no type', '{"data":"x"}', 'unknown-type'],
+    ['unknown type', '{"type":"exec","cmd":"rm -rf /"}', 'unknown-type'],
+    ['type not a string', '{"type":7}', 'unknown-type'],
+    ['server kind sent by a client', JSON.stringify({ type: 'output', seq: 0, data: 'x' }), 'unknown-type'],
+    ['prototype key as type', '{"type":"__proto__"}', 'unknown-type'],
+    ['input with a number', '{"type":"input","data":5}', 'invalid-fields'],
+    ['empty input', '{"type":"input","data":""}', 'invalid-fields'],
+    ['extra field', '{"type":"reset","now":true}', 'invalid-fields'],
+    ['hello of another version', JSON.stringify({ ...hello, v: 2 }), 'invalid-fields'],
+    ['hello without size', '{"type":"hello","v":1,"terminal":"main"}', 'invalid-fields'],
+    ['hello with a path as session id', JSON.stringify({ ...hello, sessionId: '../../etc/passwd/aaaaaaaaaaaa' }), 'invalid-fields'],
+    ['hello with NUL in session id', JSON.stringify({ ...hello, sessionId: 'a'.repeat(23) + '\u0000' }), 'invalid-fields'],
+    ['hello with a bad terminal name', JSON.stringify({ ...hello, terminal: '../x' }), 'invalid-fields'],
+    ['negative lastSeq', JSON.stringify({ ...hello, lastSeq: -1 }), 'invalid-fields'],
+    ['resize 0', '{"type":"resize","cols":0,"rows":24}', 'invalid-fields'],
+    ['resize -1', '{"type":"resize","cols":-1,"rows":24}', 'invalid-fields'],
+    ['resize 65536', '{"type":"resize","cols":65536,"rows":24}', 'invalid-fields'],
+    ['resize fraction', '{"type":"resize","cols":80.5,"rows":24}', 'invalid-fields'],
+    ['resize string', '{"type":"resize","cols":"80","rows":24}', 'invalid-fields'],
+    ['resize NaN (null in JSON)', '{"type":"resize","cols":null,"rows":24}', 'invalid-fields'],
+    ['ack negative', '{"type":"ack","upTo":-5}', 'invalid-fields'],
+    ['ack fraction', '{"type":"ack","upTo":1.5}', 'invalid-fields'],
+  ];
+  for (const [what, frame, code] of cases) {
+    assert.equal(codeOf(frame), code, what);
+  }
+});
+
+test('an invalid-fields error names the field', () => {
+  const decoded = decodeClientMessage('{"type":"resize","cols":"80","rows":24}');
+  assert.equal(decoded.ok, false);
+  assert.match(decoded.ok ? '' : decoded.detail, /^cols: /);
+});
+
+test('server messages round-trip through encode and decode', () => {
+  const message = { type: 'output', seq: 42, data: '\u001b[1mhi\u001b[0m 你好' } as const;
+  assert.deepEqual(decodeServerMessage(encode(message)), { ok: true, message });
+  assert.equal(decodeServerMessage('{"type":"hello"}').ok, false);
+});
