@@ -197,11 +197,18 @@ export class DindProvider implements SandboxProvider {
     return leftovers.length;
   }
 
+  /** Disposes the warm pool and, once no sandbox is left on it, the sandboxes' network. */
   async close(): Promise<void> {
     this.#closed = true;
     const warm = this.#warm;
     this.#warm = [];
     await Promise.all(warm.map((w) => w.then((s) => s.dispose(), () => {})));
+    try {
+      await this.#docker.getNetwork(SANDBOX_NETWORK.name).remove();
+    } catch (error) {
+      // 404: never created; 403/409: another runner's sandboxes still use it. Either way, keep going.
+      this.#log.debug('sandbox network kept', { error });
+    }
   }
 }
 

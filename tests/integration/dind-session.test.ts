@@ -1,0 +1,50 @@
+/**
+ * A reader's session on the real engine, in a dind sandbox of its own: a command's output is seen,
+ * its exit status is known from the shell's marks, and when the session ends nothing is left.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LabClient } from '../support/lab-client.ts';
+import { startRunner } from '../support/runner-process.ts';
+import { footprint, settlesTo } from '../support/engine.ts';
+import { SANDBOX_NETWORK } from '../../runner/sandbox/dind.ts';
+
+test('a session creates a network in its sandbox, sees it, and leaves nothing behind', async () => {
+  const before = await footprint();
+  const runner = await startRunner({ LAB_PROVIDER: 'dind' });
+  try {
+    const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    client.hello();
+    const welcome = await client.message('welcome');
+    assert.equal(welcome.provider, 'dind');
+    assert.equal(welcome.resumed, false);
+
+    const ipAddr = await client.run('ip addr show docker0');
+    assert.equal(ipAddr.exitCode, 0);
+    assert.match(ipAddr.output, /inet 172\.18\.0\.1\/16/, 'the sandbox has its own docker0, as in the tutorial');
+
+    const created = await client.run('docker network create labtest-net && docker network ls');
+    assert.equal(created.exitCode, 0, created.output);
+    assert.match(created.output, /labtest-net\s+bridge\s+local/);
+    assert.match(created.output, /\bbridge\s+bridge\s+local/);
+
+    const failed = await client.run('docker network inspect no-such-net');
+    assert.equal(failed.exitCode, 1, 'a failing command reports its status');
+
+    const during = await footprint();
+    assert.equal(during.sandboxes.length, 1, 'one sandbox for one session');
+    assert.ok(!during.networks.includes('labtest-net'), "the reader's network lives in the sandbox's engine, not the host's");
+
+    client.send({ type: 'reset' });
+    const ended = await client.message('ended');
+    assert.equal(ended.reason, 'reset');
+    assert.equal((await client.closed).code, 4410);
+
+    const expected = { ...before, networks: [...new Set([...before.networks, SANDBOX_NETWORK.name])].sort() };
+    const after = await settlesTo(expected);
+    assert.deepEqual(after, expected, 'no container, network or volume left while the runner runs');
+  } finally {
+    await runner.stop();
+  }
+  assert.deepEqual(await settlesTo(before), before, 'and the runner removes its network when it stops');
+});
