@@ -228,7 +228,7 @@ recipe_hash() { # ROLE
       dir+=("$LAB_ROOT/runner/shell")
       echo "carries tomcat ${HASH[tomcat]} redis ${HASH[redis]}"
     fi
-    find "${dir[@]}" -type f 2>/dev/null | LC_ALL=C sort | while read -r file; do
+    { find "${dir[@]}" -type f 2>/dev/null || true; } | LC_ALL=C sort | while read -r file; do # a missing dir adds nothing
       printf '%s %s\n' "${file#"$LAB_ROOT"/}" "$(sha256sum <"$file" | cut -d' ' -f1)"
     done
   } | hash_text

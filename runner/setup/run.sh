@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The README's two commands land here:
+#   npm start [-- runner flags]   installs what is missing, builds the site, starts it with a live runner
+#   npm test                      installs what is missing, type-checks, lints, runs the whole suite
+# Each step skips what is already there: Node 22, npm packages, the Docker engine, the lab images,
+# Chromium (tests only).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+mode=${1:-}
+shift || true
+cd "$LAB_ROOT"
+
+node_bin=$(bash "$here/ensure-node.sh")
+export PATH="$node_bin:$PATH"
+# Native addons (node-pty) build against the Node that runs them, not the machine's default headers.
+export npm_config_nodedir
+npm_config_nodedir=$(dirname "$node_bin")
+
+stamp=.lab/deps.stamp
+want="node $(node --version) lock $(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund >&2
+  mkdir -p .lab && echo "$want" >"$stamp"
+fi
+
+bash "$here/ensure-engine.sh"
+bash "$here/ensure-images.sh"
+
+build_site() {
+  # Rebuild only when a page, the site's code or the config changed since the last build.
+  if [ -f dist/.built ] && [ -z "$(find content src public astro.config.mjs package-lock.json -newer dist/.built -print -quit 2>/dev/null)" ]; then
+    say "site is up to date (dist/)"
+    return
+  fi
+  say "building the site (astro build)"
+  npx astro build >&2
+  touch dist/.built
+}
+
+case "$mode" in
+  start)
+    build_site
+    exec node runner/main.ts --site-dir dist "$@"
+    ;;
+  test)
+    LAB_CHROMIUM=$(bash "$here/ensure-chromium.sh")
+    export LAB_CHROMIUM
+    say "type-check and lint"
+    npx tsc -p tsconfig.json
+    npx astro check --minimumSeverity warning >&2
+    npx eslint .
+    build_site
+    say "unit, integration and browser tests"
+    exec node --test --test-concurrency=1 --test-timeout=900000 \
+      'tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/e2e/**/*.test.ts'
+    ;;
+  *)
+    die "usage: run.sh start|test"
+    ;;
+esac
