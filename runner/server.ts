@@ -140,7 +140,15 @@ class Connection implements TerminalClient {
     this.#registry = registry;
     this.#log = log;
     this.#handshake = setTimeout(() => refuse(this, 'handshake-required', 'No hello within 10 s.'), HANDSHAKE_TIMEOUT_MS);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.#onFrame(data, isBinary));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      try {
+        this.#onFrame(data, isBinary);
+      } catch (error) {
+        // One reader's bad luck (a pty that vanished mid-write) must not stop the runner for all.
+        log.error('frame handling failed', { error });
+        refuse(this, 'internal', 'The runner could not handle that message.');
+      }
+    });
     ws.on('close', () => {
       clearTimeout(this.#handshake);
       this.#session?.detach(this, this.#terminal);

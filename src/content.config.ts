@@ -1,11 +1,14 @@
 /**
- * The docs collection. Pages are authored in the top-level `content/docs/` (content is kept apart
- * from code), so this uses Astro's glob loader with that base instead of Starlight's docsLoader,
- * which only reads `src/content/docs/`. The pattern is docsLoader's: Markdown and MDX, and files
- * whose name starts with `_` are not pages.
+ * The docs collection: Starlight's loader and frontmatter schema, plus this site's `lab` field.
+ *
+ * Pages are authored in the top-level `content/docs/` (content is kept apart from code).
+ * Starlight reads `src/content/docs/`, and also works out a page's language from its path under
+ * that folder (the titles of asides, labels of code blocks, for English pages), so
+ * `src/content/docs` is a symbolic link to `../../content/docs`, and Vite keeps the link's path
+ * (`preserveSymlinks` in astro.config.mjs) instead of resolving it to the real one.
  */
 import { defineCollection } from 'astro:content';
-import { glob } from 'astro/loaders';
+import { docsLoader } from '@astrojs/starlight/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { z } from 'astro/zod';
 
@@ -23,7 +26,7 @@ const labFrontmatter = z.object({
 
 export const collections = {
   docs: defineCollection({
-    loader: glob({ base: './content/docs', pattern: '**/[^_]*.{md,mdx}' }),
+    loader: docsLoader(),
     schema: docsSchema({ extend: labFrontmatter }),
   }),
 };

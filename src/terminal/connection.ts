@@ -1,0 +1,381 @@
+/**
+ * One lab terminal's connection to the runner: the handshake, resuming a session after a reload or
+ * a dropped socket, exactly-once output, acknowledgements and reset. No DOM: it speaks the wire
+ * protocol through a WebSocket and reports to whoever renders it.
+ *
+ * Output is numbered by offset. `#held` is the offset just past the last output handed on; a
+ * resume asks for `lastSeq = #held`, and anything the runner sends again below it is dropped, so
+ * the terminal sees every character once, in order.
+ */
+import { AckTracker } from '../protocol/flow.ts';
+import {
+  CloseCode,
+  decodeServerMessage,
+  encode,
+  MAX_COLS,
+  MAX_ROWS,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  type ClientMessage,
+  type EndReason,
+  type ErrorCode,
+  type ServerMessage,
+} from '../protocol/wire.ts';
+import type { SessionMemory } from './lab-storage.ts';
+import type { FailureKind } from './strings.ts';
+
+export const Reconnect = {
+  firstDelayMs: 500,
+  maxDelayMs: 8_000,
+  /**
+   * Attempts after a dropped socket before giving up: 0.5 + 1 + 2 + 4 + 8 * 8 s, about 70 s, just
+   * past the runner's default reconnect grace (60 s), after which the session is gone anyway.
+   */
+  maxAttempts: 12,
+} as const;
+
+/** Acknowledge the remainder this long after the terminal last parsed output (see AckTracker.flush). */
+const ACK_FLUSH_MS = 250;
+/** Input typed before the session is live is sent once it is; beyond this it is dropped. */
+const MAX_PENDING_INPUT = 16 * 1024;
+
+export type ConnectionState =
+  | { kind: 'connecting' }
+  | { kind: 'preparing'; detail: string }
+  | { kind: 'live'; provider: 'dind' | 'host' }
+  /** `delayMs` until the next attempt; 0 while an attempt is under way. */
+  | { kind: 'reconnecting'; attempt: number; delayMs: number }
+  | { kind: 'ended'; reason: EndReason; exitCode: number | null }
+  | { kind: 'failed'; failure: FailureKind; detail: string | null };
+
+/** Why the terminal's earlier output no longer continues into what follows. */
+export type Discontinuity =
+  | 'trimmed' // the runner no longer held all the output asked for
+  | 'session-gone' // the session to resume had ended; a new one starts
+  | 'reset'; // the reader reset the sandbox; a new session starts
+
+export interface ConnectionOptions {
+  url: string;
+  token: string | null;
+  terminal: string;
+  memory: SessionMemory;
+  /** The terminal's current size, sent in the hello. */
+  size: () => { cols: number; rows: number };
+}
+
+export interface ConnectionEvents {
+  state(state: ConnectionState): void;
+  /**
+   * Output to show, in order and exactly once. Call `parsed` when the terminal has parsed it
+   * (xterm's write callback): that drives the acknowledgements the runner's flow control waits for.
+   */
+  output(data: string, seq: number, parsed: () => void): void;
+  discontinuity(kind: Discontinuity): void;
+}
+
+type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
+
+export class LabConnection {
+  readonly #options: ConnectionOptions;
+  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set() };
+  #state: ConnectionState = { kind: 'connecting' };
+  #ws: WebSocket | null = null;
+  /** Set once the current socket's fate is decided by a message (ended, error), not by its close. */
+  #settled = false;
+  #welcomed = false;
+  /** A socket of this connection was let in at least once: later drops are worth retrying. */
+  #everOpened = false;
+  #sessionId: string | null;
+  #held = 0;
+  #acks: AckTracker | null = null;
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #attempt = 0;
+  #pendingInput = '';
+  #disposed = false;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#sessionId = options.memory.get();
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get sessionId(): string | null {
+    return this.#sessionId;
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): () => void {
+    const set = this.#listeners[event] as Set<ConnectionEvents[K]>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Connects: resumes the remembered session if there is one, else starts a new one. */
+  connect(): void {
+    if (this.#disposed) return;
+    this.#clearRetry();
+    this.#attempt = 0;
+    if (this.#state.kind === 'ended') this.#forgetSession();
+    this.#open();
+  }
+
+  /** Throws the sandbox away; a fresh session starts once the runner confirms. */
+  reset(): void {
+    if (this.#welcomed && this.#send({ type: 'reset' })) return;
+    // Nothing live to reset (the session ended, or the runner cannot be reached): start afresh.
+    this.#forgetSession();
+    this.#emit('discontinuity', 'reset');
+    this.connect();
+  }
+
+  /**
+   * Keystrokes or pasted text for the shell. Held while the session is on its way (connecting,
+   * preparing, reconnecting); dropped once it ended or failed, so it never reaches a new sandbox.
+   */
+  input(data: string): void {
+    if (!data) return;
+    if (this.#welcomed && this.#send({ type: 'input', data })) return;
+    if (this.#state.kind === 'ended' || this.#state.kind === 'failed') return;
+    if (this.#pendingInput.length + data.length <= MAX_PENDING_INPUT) this.#pendingInput += data;
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.#welcomed) this.#send({ type: 'resize', ...clampSize({ cols, rows }) });
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#clearRetry();
+    this.#clearFlush();
+    this.#closeSocket();
+  }
+
+  #open(): void {
+    this.#closeSocket();
+    // A retry stays "reconnecting" until it is welcomed; anything else is a first connection.
+    this.#setState(this.#attempt > 0 ? { kind: 'reconnecting', attempt: this.#attempt, delayMs: 0 } : { kind: 'connecting' });
+    const protocols = [SUBPROTOCOL];
+    if (this.#options.token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${this.#options.token}`);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.#options.url, protocols);
+    } catch (error) {
+      // A malformed URL or a token that is not a valid subprotocol name.
+      this.#fail('unreachable', (error as Error).message);
+      return;
+    }
+    this.#ws = ws;
+    this.#settled = false;
+    this.#welcomed = false;
+    ws.addEventListener('open', () => {
+      if (ws !== this.#ws) return;
+      this.#everOpened = true;
+      this.#hello();
+    });
+    ws.addEventListener('message', (event: MessageEvent<unknown>) => {
+      if (ws === this.#ws) this.#onFrame(event.data);
+    });
+    ws.addEventListener('close', (event) => {
+      if (ws === this.#ws) this.#onClose(event.code);
+    });
+  }
+
+  #hello(): void {
+    const { cols, rows } = clampSize(this.#options.size());
+    const resume = this.#sessionId ? { sessionId: this.#sessionId, lastSeq: this.#held } : {};
+    this.#send({ type: 'hello', v: PROTOCOL_VERSION, terminal: this.#options.terminal, cols, rows, ...resume });
+  }
+
+  #onFrame(frame: unknown): void {
+    const decoded = decodeServerMessage(typeof frame === 'string' ? frame : { byteLength: frameSize(frame) });
+    if (!decoded.ok) {
+      // The runner and this page disagree about the protocol: retrying cannot help.
+      this.#fail('incompatible', `${decoded.code}: ${decoded.detail}`);
+      return;
+    }
+    this.#onMessage(decoded.message);
+  }
+
+  #onMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'status':
+        if (message.state === 'preparing' && !this.#welcomed) this.#setState({ kind: 'preparing', detail: message.detail });
+        return;
+      case 'welcome':
+        return this.#onWelcome(message);
+      case 'output':
+        return this.#onOutput(message.seq, message.data);
+      case 'ended':
+        return this.#onEnded(message.reason, message.exitCode);
+      case 'error':
+        return this.#onError(message.code, message.message);
+    }
+  }
+
+  #onWelcome(welcome: Extract<ServerMessage, { type: 'welcome' }>): void {
+    this.#welcomed = true;
+    this.#attempt = 0;
+    this.#sessionId = welcome.sessionId;
+    this.#options.memory.set(welcome.sessionId);
+    if (welcome.truncated) this.#emit('discontinuity', 'trimmed');
+    // Output from welcome.seq on follows; anything below it that we lack is gone for good.
+    if (welcome.seq > this.#held) this.#held = welcome.seq;
+    this.#acks = new AckTracker(welcome.seq);
+    this.#setState({ kind: 'live', provider: welcome.provider });
+    if (this.#pendingInput) {
+      const pending = this.#pendingInput;
+      this.#pendingInput = '';
+      this.input(pending);
+    }
+  }
+
+  #onOutput(seq: number, data: string): void {
+    const end = seq + data.length;
+    if (end <= this.#held) return; // already shown
+    const fresh = seq < this.#held ? data.slice(this.#held - seq) : data;
+    const from = end - fresh.length;
+    this.#held = end;
+    const acks = this.#acks;
+    this.#emit('output', fresh, from, () => this.#parsed(acks, end));
+  }
+
+  #onEnded(reason: EndReason, exitCode: number | null): void {
+    this.#settled = true;
+    this.#welcomed = false;
+    this.#forgetSession();
+    if (reason === 'reset') {
+      this.#emit('discontinuity', 'reset');
+      this.#attempt = 0;
+      this.#open();
+      return;
+    }
+    this.#setState({ kind: 'ended', reason, exitCode });
+  }
+
+  #onError(code: ErrorCode, message: string): void {
+    this.#settled = true;
+    this.#welcomed = false;
+    if (code === 'session-unknown' && this.#sessionId) {
+      this.#forgetSession();
+      this.#emit('discontinuity', 'session-gone');
+      this.#attempt = 0;
+      this.#open();
+      return;
+    }
+    this.#fail(failureFor(code), message);
+  }
+
+  #onClose(code: number): void {
+    this.#ws = null;
+    this.#welcomed = false;
+    this.#acks = null;
+    if (this.#settled || this.#disposed) return;
+    if (code === CloseCode.replaced) return this.#fail('replaced', null);
+    // The browser does not say why an upgrade was refused (HTTP 401, 403) or failed. Before any
+    // socket was let in, that is almost always a missing token or a runner that is not there;
+    // after that, a dropped link or a restarting runner, worth retrying.
+    if (!this.#everOpened) return this.#fail('unreachable', null);
+    this.#attempt += 1;
+    if (this.#attempt > Reconnect.maxAttempts) return this.#fail('lost', null);
+    const delayMs = Math.min(Reconnect.firstDelayMs * 2 ** (this.#attempt - 1), Reconnect.maxDelayMs);
+    this.#setState({ kind: 'reconnecting', attempt: this.#attempt, delayMs });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#open();
+    }, delayMs);
+  }
+
+  #parsed(acks: AckTracker | null, end: number): void {
+    // Output parsed after its socket closed is acknowledged by the resume offset instead.
+    if (!acks || acks !== this.#acks) return;
+    const upTo = acks.parsedUpTo(end);
+    if (upTo !== null) this.#send({ type: 'ack', upTo });
+    this.#clearFlush();
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      const rest = acks === this.#acks ? acks.flush() : null;
+      if (rest !== null) this.#send({ type: 'ack', upTo: rest });
+    }, ACK_FLUSH_MS);
+  }
+
+  #fail(failure: FailureKind, detail: string | null): void {
+    this.#settled = true;
+    this.#closeSocket();
+    this.#setState({ kind: 'failed', failure, detail });
+  }
+
+  #forgetSession(): void {
+    this.#pendingInput = '';
+    this.#sessionId = null;
+    this.#held = 0;
+    this.#options.memory.forget();
+  }
+
+  #send(message: ClientMessage): boolean {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(encode(message));
+    return true;
+  }
+
+  #closeSocket(): void {
+    const ws = this.#ws;
+    this.#ws = null;
+    this.#welcomed = false;
+    this.#acks = null;
+    if (ws && ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) ws.close(CloseCode.normal);
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    this.#emit('state', state);
+  }
+
+  #emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void {
+    for (const listener of this.#listeners[event]) (listener as (...a: Parameters<ConnectionEvents[K]>) => void)(...args);
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #clearFlush(): void {
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+  }
+}
+
+function failureFor(code: ErrorCode): FailureKind {
+  switch (code) {
+    case 'capacity':
+      return 'capacity';
+    case 'engine-unavailable':
+      return 'engine-unavailable';
+    case 'sandbox-failed':
+      return 'sandbox-failed';
+    case 'bad-message':
+    case 'handshake-required':
+      return 'incompatible';
+    case 'session-unknown': // only reaches here for a new session, which cannot be unknown
+    case 'terminal-limit':
+    case 'internal':
+      return 'internal';
+  }
+}
+
+function clampSize(size: { cols: number; rows: number }): { cols: number; rows: number } {
+  const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.floor(value) || min));
+  return { cols: clamp(size.cols, 2, MAX_COLS), rows: clamp(size.rows, 1, MAX_ROWS) };
+}
+
+function frameSize(frame: unknown): number {
+  if (frame instanceof ArrayBuffer) return frame.byteLength;
+  if (frame instanceof Blob) return frame.size;
+  return 0;
+}

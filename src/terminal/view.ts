@@ -1,0 +1,222 @@
+/**
+ * The terminal on the page: xterm.js with its addons, sized to its container. It knows nothing of
+ * the runner; it shows what it is given and reports what the reader types and how big it is.
+ * Loaded only when the reader starts the terminal, together with xterm's stylesheet.
+ */
+import { Terminal, type IDisposable, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import type { WebglAddon } from '@xterm/addon-webgl';
+// As text, added to the document when a terminal opens: a plain CSS import would be collected into
+// the stylesheet of every page that can show a terminal, long before anyone starts one.
+import xtermCss from '@xterm/xterm/css/xterm.css?inline';
+
+/** Wait this long after the last size change before telling the shell: a drag resizes many times. */
+const RESIZE_DEBOUNCE_MS = 150;
+const SCROLLBACK_LINES = 5_000;
+
+/**
+ * Dark in both site themes: terminal output is written for a dark background (the prompt is bold
+ * green, `ls` colours are light), and a light terminal makes those hard to read.
+ */
+const THEME: ITheme = {
+  background: '#14161c',
+  foreground: '#d5d9e0',
+  cursor: '#8fb3ff',
+  cursorAccent: '#14161c',
+  selectionBackground: '#3a4a6e',
+  black: '#1e2129',
+  red: '#f07178',
+  green: '#9ece6a',
+  yellow: '#e5c07b',
+  blue: '#7aa2f7',
+  magenta: '#c792ea',
+  cyan: '#7dcfff',
+  white: '#c8ccd4',
+  brightBlack: '#6b7280',
+  brightRed: '#ff8b92',
+  brightGreen: '#b5e38a',
+  brightYellow: '#f5d38f',
+  brightBlue: '#9ab8ff',
+  brightMagenta: '#dcaeff',
+  brightCyan: '#a4e1ff',
+  brightWhite: '#f3f4f6',
+};
+
+/** Common monospace fonts per platform; Chinese characters fall back to the system's CJK font. */
+const FONT_FAMILY = "ui-monospace, SFMono-Regular, Menlo, Monaco, Consolas, 'Cascadia Mono', 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+
+/** Software rasterisers: WebGL there is no faster than the DOM, and glyphs may not show at all. */
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software/i;
+
+export type Renderer = 'webgl' | 'dom';
+
+function addXtermStylesheet(): void {
+  if (document.querySelector('style[data-xterm]')) return;
+  const style = document.createElement('style');
+  style.dataset.xterm = '';
+  style.textContent = xtermCss;
+  document.head.append(style);
+}
+
+export class TerminalView {
+  readonly #host: HTMLElement;
+  readonly #term: Terminal;
+  readonly #fit = new FitAddon();
+  readonly #disposables: IDisposable[] = [];
+  readonly #observer: ResizeObserver;
+  #webgl: WebglAddon | null = null;
+  #disposed = false;
+  #fitFrame = 0;
+  #resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  #written = false;
+
+  /** `host` is the element the terminal fills; it must have a size of its own (CSS). */
+  constructor(host: HTMLElement, options: { label: string; fontSize: number }) {
+    this.#host = host;
+    addXtermStylesheet();
+    this.#term = new Terminal({
+      allowProposedApi: true, // the Unicode 11 width tables are a proposed API
+      cursorBlink: true,
+      fontFamily: FONT_FAMILY,
+      fontSize: options.fontSize,
+      lineHeight: 1.15,
+      scrollback: SCROLLBACK_LINES,
+      theme: THEME,
+    });
+    this.#term.loadAddon(this.#fit);
+    this.#term.loadAddon(new Unicode11Addon());
+    this.#term.unicode.activeVersion = '11'; // Chinese text takes two columns a character
+    this.#term.loadAddon(new WebLinksAddon((event, uri) => {
+      event.preventDefault();
+      window.open(uri, '_blank', 'noopener,noreferrer');
+    }));
+    this.#term.open(host);
+    this.#term.textarea?.setAttribute('aria-label', options.label);
+    this.#host.dataset.renderer = 'dom';
+    void this.#useWebgl();
+    this.#observer = new ResizeObserver(() => this.#scheduleFit());
+    this.#observer.observe(host);
+    this.#fitNow();
+  }
+
+  /** Columns and rows the terminal has now. */
+  get size(): { cols: number; rows: number } {
+    return { cols: this.#term.cols, rows: this.#term.rows };
+  }
+
+  get renderer(): Renderer {
+    return this.#webgl ? 'webgl' : 'dom';
+  }
+
+  /** Everything the reader types or pastes, as the shell should receive it. */
+  onInput(listener: (data: string) => void): IDisposable {
+    return this.#term.onData(listener);
+  }
+
+  /** The terminal settled on a new size (debounced). */
+  onResize(listener: (size: { cols: number; rows: number }) => void): IDisposable {
+    return this.#term.onResize((size) => {
+      if (this.#resizeTimer !== null) clearTimeout(this.#resizeTimer);
+      this.#resizeTimer = setTimeout(() => {
+        this.#resizeTimer = null;
+        listener(size);
+      }, RESIZE_DEBOUNCE_MS);
+    });
+  }
+
+  /** Shows output; `parsed` runs once xterm has processed it. */
+  write(data: string, parsed: () => void): void {
+    this.#written = true;
+    this.#term.write(data, parsed);
+  }
+
+  /** A line of the page's own (not the shell's), dimmed, on a line of its own. */
+  note(text: string): void {
+    this.#term.write(`${this.#written ? '\r\n' : ''}\x1b[2m${text}\x1b[22m\r\n`);
+    this.#written = true;
+  }
+
+  /** Empties screen and scrollback, in order with the writes already queued (RIS, not reset()). */
+  clear(): void {
+    this.#term.write('\x1bc');
+    this.#written = false;
+  }
+
+  focus(): void {
+    this.#term.focus();
+  }
+
+  /** The text of the screen and scrollback, one line each, trailing blanks trimmed. */
+  text(): string {
+    const buffer = this.#term.buffer.active;
+    const lines: string[] = [];
+    for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+    while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+    return lines.join('\n');
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#observer.disconnect();
+    cancelAnimationFrame(this.#fitFrame);
+    if (this.#resizeTimer !== null) clearTimeout(this.#resizeTimer);
+    for (const disposable of this.#disposables.splice(0)) disposable.dispose();
+    this.#term.dispose();
+  }
+
+  /**
+   * WebGL draws faster. The terminal starts with xterm's DOM renderer and switches once the WebGL
+   * addon (a chunk of its own, fetched only where a GPU draws WebGL) is loaded; it switches back
+   * if the WebGL context is lost.
+   */
+  async #useWebgl(): Promise<void> {
+    if (!hasHardwareWebgl2()) return;
+    let webgl: WebglAddon;
+    try {
+      const { WebglAddon } = await import('@xterm/addon-webgl');
+      if (this.#disposed) return;
+      webgl = new WebglAddon();
+      this.#term.loadAddon(webgl);
+    } catch {
+      // The addon did not load, or WebGL2 failed to start: the DOM renderer stays.
+      return;
+    }
+    this.#webgl = webgl;
+    this.#host.dataset.renderer = 'webgl';
+    this.#disposables.push(
+      webgl.onContextLoss(() => {
+        // Disposing the addon puts the DOM renderer back.
+        webgl.dispose();
+        this.#webgl = null;
+        this.#host.dataset.renderer = 'dom';
+      }),
+    );
+  }
+
+  #scheduleFit(): void {
+    cancelAnimationFrame(this.#fitFrame);
+    this.#fitFrame = requestAnimationFrame(() => this.#fitNow());
+  }
+
+  #fitNow(): void {
+    // A hidden container proposes no size; keep the current one until it is shown again.
+    if (this.#host.clientWidth === 0 || this.#host.clientHeight === 0) return;
+    this.#fit.fit();
+  }
+}
+
+/**
+ * True when WebGL2 is there and drawn by a GPU. Headless and GPU-less browsers offer WebGL through a
+ * software rasteriser (SwiftShader, llvmpipe), where xterm's WebGL renderer gains nothing and was
+ * seen to draw no glyphs at a device pixel ratio above 1.
+ */
+function hasHardwareWebgl2(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext(); // release the probe's context now
+  return !SOFTWARE_GL.test(renderer);
+}
