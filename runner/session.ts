@@ -5,7 +5,7 @@
  * sockets, terminals, sandbox. `end()` is idempotent.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, type EndReason, type ErrorCode, type HelloMessage } from '../src/protocol/wire.ts';
+import { CloseCode, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage } from '../src/protocol/wire.ts';
 import type { Logger } from './log.ts';
 import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/provider.ts';
 import { Terminal, type TerminalClient } from './terminal.ts';
@@ -17,9 +17,6 @@ export interface SessionLimits {
   reconnectGrace: number;
   maxTerminals: number;
 }
-
-/** The terminal every session opens first; its shell ending ends the session. */
-export const MAIN_TERMINAL = 'main';
 
 const CLOSE_FOR_ERROR: Record<ErrorCode, CloseCode> = {
   'bad-message': CloseCode.badMessage,
@@ -52,7 +49,7 @@ export class Session {
   readonly #timers = new Set<NodeJS.Timeout>();
   #idleTimer: NodeJS.Timeout | null = null;
   #graceTimer: NodeJS.Timeout | null = null;
-  #progress = 'Preparing your sandbox';
+  #progress: { stage: PrepareStage; detail: string } = { stage: 'session', detail: 'Preparing your sandbox' };
   #ready = false;
   #ended: EndReason | null = null;
   #lastExitCode: number | null = null;
@@ -63,9 +60,9 @@ export class Session {
     this.#limits = limits;
     this.#log = log.child({ session: id.slice(0, 6) });
     this.#onEnded = onEnded;
-    this.#sandbox = provider.create(id, (detail) => {
-      this.#progress = detail;
-      for (const client of this.#clients.values()) client.send({ type: 'status', state: 'preparing', detail });
+    this.#sandbox = provider.create(id, (stage, detail) => {
+      this.#progress = { stage, detail };
+      for (const client of this.#clients.values()) client.send({ type: 'status', stage, detail });
     });
     this.#sandbox.then(
       (sandbox) => {
@@ -118,7 +115,7 @@ export class Session {
     this.#clients.set(name, client);
     this.#clearGrace();
     this.#touch();
-    if (!this.#ready) client.send({ type: 'status', state: 'preparing', detail: this.#progress });
+    if (!this.#ready) client.send({ type: 'status', ...this.#progress });
 
     let sandbox: Sandbox;
     try {
@@ -145,7 +142,7 @@ export class Session {
       idleTimeout: this.#limits.idleTimeout || null,
       expiresAt: this.#limits.maxLifetime ? this.createdAt + this.#limits.maxLifetime * 1000 : null,
     });
-    client.send({ type: 'status', state: 'ready', detail: `Sandbox ${sandbox.name}` });
+    client.send({ type: 'status', stage: 'ready', detail: `Sandbox ${sandbox.name}` });
     terminal.replay(replay);
     if (hello.cols && hello.rows) terminal.resize(hello.cols, hello.rows);
   }

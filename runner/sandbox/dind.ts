@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineUnavailable, isEngineDown, LABEL } from '../docker.ts';
 import type { Logger } from '../log.ts';
-import { SandboxError, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
+import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
 
 export interface DindOptions {
   image: string;
@@ -53,7 +53,7 @@ export class DindProvider implements SandboxProvider {
     this.#log = log;
   }
 
-  async create(sessionId: string, onProgress: (detail: string) => void): Promise<Sandbox> {
+  async create(sessionId: string, onProgress: ProgressReporter): Promise<Sandbox> {
     while (this.#warm.length > 0) {
       const warm = this.#warm.shift() as Promise<DindSandbox>;
       this.#fillWarm();
@@ -86,13 +86,13 @@ export class DindProvider implements SandboxProvider {
     this.#fillWarm();
   }
 
-  async #boot(onProgress: (detail: string) => void): Promise<DindSandbox> {
+  async #boot(onProgress: ProgressReporter): Promise<DindSandbox> {
     const started = Date.now();
     const name = `lab-sandbox-${randomBytes(5).toString('hex')}`;
     let container: Docker.Container | undefined;
     try {
       await this.#ensureNetwork();
-      onProgress('Creating your sandbox');
+      onProgress('creating', 'Creating your sandbox');
       container = await this.#docker.createContainer({
         name,
         Image: this.#options.image,
@@ -112,7 +112,7 @@ export class DindProvider implements SandboxProvider {
       });
       const logs = await this.#followLogs(container);
       await container.start();
-      onProgress('Starting its Docker engine');
+      onProgress('starting-engine', 'Starting its Docker engine');
       await this.#waitReady(container, logs);
       this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
       return new DindSandbox(container, name, this.#log);

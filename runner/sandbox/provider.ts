@@ -3,6 +3,11 @@
  * for the command that opens a shell inside it; it never talks to Docker itself.
  */
 
+import type { PrepareStage } from '../../src/protocol/wire.ts';
+
+/** Reports where a sandbox's preparation is, in a stage and a short English sentence. */
+export type ProgressReporter = (stage: PrepareStage, detail: string) => void;
+
 /** A command line node-pty can spawn: a lab shell inside the sandbox. */
 export interface ShellCommand {
   file: string;
@@ -25,10 +30,9 @@ export interface Sandbox {
 export interface SandboxProvider {
   readonly kind: 'dind' | 'host';
   /**
-   * Makes a sandbox ready to run shells. `onProgress` receives short human-readable steps.
-   * Rejects with a SandboxError.
+   * Makes a sandbox ready to run shells, reporting its stages. Rejects with a SandboxError.
    */
-  create(sessionId: string, onProgress: (detail: string) => void): Promise<Sandbox>;
+  create(sessionId: string, onProgress: ProgressReporter): Promise<Sandbox>;
   /** Removes labelled sandboxes left from an earlier runner; returns how many. */
   sweep(): Promise<number>;
   /** Releases what the provider holds ahead of demand (warm sandboxes). */

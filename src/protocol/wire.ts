@@ -20,6 +20,9 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'lab.token.';
 /** Path of the WebSocket endpoint on the runner. */
 export const WS_PATH = '/lab/ws';
 
+/** The terminal every session opens first: the sandbox host's shell. Its exit ends the session. */
+export const MAIN_TERMINAL = 'main';
+
 /** Largest client frame the runner accepts, in bytes. A pasted heredoc is a few KB. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /** Limits of the terminal size a client may ask for. */
@@ -61,6 +64,14 @@ export const endReason = z.enum([
   'shutdown', // the runner is stopping
 ]);
 
+/** Where a new session's sandbox is; the page words each stage in its own language. */
+export const prepareStage = z.enum([
+  'session', // the session exists; its sandbox is being asked for
+  'creating', // the sandbox container is being created
+  'starting-engine', // the sandbox's own Docker engine is starting
+  'ready', // shells can run
+]);
+
 export const errorCode = z.enum([
   'bad-message', // a frame that is not a valid message; see `detail`
   'handshake-required', // the first message was not `hello`
@@ -88,7 +99,8 @@ export const serverMessage = z.discriminatedUnion('type', [
     idleTimeout: z.number().nullable(),
     expiresAt: z.number().nullable(),
   }),
-  z.strictObject({ type: z.literal('status'), state: z.enum(['preparing', 'ready']), detail: z.string() }),
+  /** `detail` is the same stage in English, for logs and plain clients. */
+  z.strictObject({ type: z.literal('status'), stage: prepareStage, detail: z.string() }),
   z.strictObject({ type: z.literal('output'), seq: offset, data: z.string() }),
   z.strictObject({ type: z.literal('ended'), reason: endReason, exitCode: z.number().int().nullable() }),
   z.strictObject({ type: z.literal('error'), code: errorCode, message: z.string() }),
@@ -98,6 +110,7 @@ export type ClientMessage = z.infer<typeof clientMessage>;
 export type ServerMessage = z.infer<typeof serverMessage>;
 export type HelloMessage = Extract<ClientMessage, { type: 'hello' }>;
 export type EndReason = z.infer<typeof endReason>;
+export type PrepareStage = z.infer<typeof prepareStage>;
 export type ErrorCode = z.infer<typeof errorCode>;
 
 /**

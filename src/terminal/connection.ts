@@ -20,6 +20,7 @@ import {
   type ClientMessage,
   type EndReason,
   type ErrorCode,
+  type PrepareStage,
   type ServerMessage,
 } from '../protocol/wire.ts';
 import type { SessionMemory } from './lab-storage.ts';
@@ -42,7 +43,7 @@ const MAX_PENDING_INPUT = 16 * 1024;
 
 export type ConnectionState =
   | { kind: 'connecting' }
-  | { kind: 'preparing'; detail: string }
+  | { kind: 'preparing'; stage: PrepareStage }
   | { kind: 'live'; provider: 'dind' | 'host' }
   /** `delayMs` until the next attempt; 0 while an attempt is under way. */
   | { kind: 'reconnecting'; attempt: number; delayMs: number }
@@ -204,7 +205,7 @@ export class LabConnection {
   #onMessage(message: ServerMessage): void {
     switch (message.type) {
       case 'status':
-        if (message.state === 'preparing' && !this.#welcomed) this.#setState({ kind: 'preparing', detail: message.detail });
+        if (message.stage !== 'ready' && !this.#welcomed) this.#setState({ kind: 'preparing', stage: message.stage });
         return;
       case 'welcome':
         return this.#onWelcome(message);

@@ -82,7 +82,7 @@ export class LabTerminalElement extends HTMLElement {
   }
 
   get #terminal(): string {
-    return this.dataset.terminal ?? 'main';
+    return this.dataset.terminal ?? 'main'; // the attribute is always rendered; see LabTerminal.astro
   }
 
   async #load(focus: boolean): Promise<LabTerminalController> {

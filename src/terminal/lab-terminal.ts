@@ -164,7 +164,7 @@ export class LabTerminalController {
       case 'connecting':
         return this.#setPanelState('connecting', this.#resetting ? t.state.resetting : t.state.connecting);
       case 'preparing':
-        return this.#setPanelState('preparing', t.state.preparing(state.detail));
+        return this.#setPanelState('preparing', t.state.preparing(state.stage));
       case 'live':
         this.#resetting = false;
         this.#setPanelState('live', t.state.live(state.provider));

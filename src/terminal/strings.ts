@@ -2,7 +2,7 @@
  * Everything the lab terminal says to the reader, in the site's two languages. The Astro component
  * renders the placeholder with it at build time; the lazy terminal module uses it in the browser.
  */
-import type { EndReason } from '../protocol/wire.ts';
+import type { EndReason, PrepareStage } from '../protocol/wire.ts';
 
 export type TerminalLang = 'zh-CN' | 'en';
 
@@ -32,7 +32,7 @@ export interface TerminalStrings {
     idle: string;
     loading: string;
     connecting: string;
-    preparing: (detail: string) => string;
+    preparing: (stage: PrepareStage) => string;
     live: (provider: 'dind' | 'host') => string;
     /** Seconds until the next attempt; 0 while an attempt is under way. */
     reconnecting: (seconds: number) => string;
@@ -64,7 +64,7 @@ const zh: TerminalStrings = {
     idle: '未启动',
     loading: '正在加载终端…',
     connecting: '正在连接…',
-    preparing: (detail) => `正在准备沙箱：${detail}`,
+    preparing: (stage) => ({ session: '正在准备沙箱…', creating: '正在创建沙箱…', 'starting-engine': '正在启动沙箱里的 Docker 引擎…', ready: '沙箱已就绪' })[stage],
     live: (provider) => (provider === 'host' ? '已连接（本机 shell）' : '已连接'),
     reconnecting: (seconds) => (seconds > 0 ? `连接中断，${seconds} 秒后重连…` : '连接中断，正在重连…'),
     resetting: '正在重置沙箱…',
@@ -119,7 +119,7 @@ const en: TerminalStrings = {
     idle: 'Not started',
     loading: 'Loading the terminal…',
     connecting: 'Connecting…',
-    preparing: (detail) => `Preparing your sandbox: ${detail}`,
+    preparing: (stage) => ({ session: 'Preparing your sandbox…', creating: 'Creating your sandbox…', 'starting-engine': 'Starting its Docker engine…', ready: 'Sandbox ready' })[stage],
     live: (provider) => (provider === 'host' ? 'Connected (host shell)' : 'Connected'),
     reconnecting: (seconds) => (seconds > 0 ? `Connection lost, reconnecting in ${seconds} s…` : 'Connection lost, reconnecting…'),
     resetting: 'Resetting the sandbox…',
