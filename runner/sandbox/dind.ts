@@ -102,7 +102,10 @@ export class DindProvider implements SandboxProvider {
         HostConfig: {
           NetworkMode: SANDBOX_NETWORK.name,
           CapAdd: CAPS,
-          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'systempaths=unconfined'],
+          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+          // The CLI's `--security-opt systempaths=unconfined`: the nested engine mounts /proc and /sys.
+          MaskedPaths: [],
+          ReadonlyPaths: [],
           DeviceCgroupRules: ['a *:* rwm'],
           PidsLimit: this.#options.pids,
           Memory: this.#options.memoryBytes,
@@ -110,8 +113,10 @@ export class DindProvider implements SandboxProvider {
           NanoCpus: Math.round(this.#options.cpus * 1e9),
         },
       });
-      const logs = await this.#followLogs(container);
       await container.start();
+      // Following the logs of a container that has not started ends at once; after the start, the
+      // stream still begins with the first line the boot script printed.
+      const logs = await this.#followLogs(container);
       onProgress('starting-engine', 'Starting its Docker engine');
       await this.#waitReady(container, logs);
       this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
