@@ -20,8 +20,10 @@ npm_config_nodedir=$(dirname "$node_bin")
 stamp=.lab/deps.stamp
 want="node $(node --version) lock $(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund >&2
+  # `npm install` at the locked versions, not `npm ci`: npm ci refuses a lock that names an optional
+  # dependency the registry does not serve (vite's Windows-only napi-windows-process-start-time).
+  say "installing npm packages at the locked versions"
+  npm install --no-audit --no-fund >&2
   mkdir -p .lab && echo "$want" >"$stamp"
 fi
 
