@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { engineUnavailable, isEngineDown, LABEL } from '../docker.ts';
+import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
 
@@ -97,7 +97,7 @@ export class DindProvider implements SandboxProvider {
         name,
         Image: this.#options.image,
         Hostname: 'lab',
-        Labels: { [LABEL.sandbox]: '1', [LABEL.owner]: `${process.pid}` },
+        Labels: { [LABEL.sandbox]: '1', [LABEL.owner]: OWNER },
         Volumes: { '/var/lib/docker': {} },
         HostConfig: {
           NetworkMode: SANDBOX_NETWORK.name,
@@ -196,7 +196,8 @@ export class DindProvider implements SandboxProvider {
   }
 
   async sweep(): Promise<number> {
-    const leftovers = await this.#docker.listContainers({ all: true, filters: { label: [LABEL.sandbox] } });
+    const labelled = await this.#docker.listContainers({ all: true, filters: { label: [LABEL.sandbox] } });
+    const leftovers = labelled.filter((info) => ownerGone(info.Labels[LABEL.owner]));
     await Promise.all(leftovers.map((info) => removeContainer(this.#docker.getContainer(info.Id), this.#log)));
     if (leftovers.length > 0) this.#log.info('removed sandboxes left from an earlier runner', { count: leftovers.length });
     return leftovers.length;

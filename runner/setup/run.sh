@@ -55,7 +55,7 @@ case "$mode" in
     npx eslint .
     build_site
     say "unit, integration and browser tests"
-    exec node --test --test-concurrency=1 --test-timeout=900000 \
+    exec node --test --test-reporter=spec --test-concurrency=1 --test-timeout=900000 \
       'tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/e2e/**/*.test.ts'
     ;;
   *)

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabClient } from '../support/lab-client.ts';
+import { LabClient, withoutOsc } from '../support/lab-client.ts';
 import { startRunner } from '../support/runner-process.ts';
 
 const LINES = 200_000;
@@ -30,7 +30,7 @@ test('reconnecting after a dropped socket resumes the output with nothing lost o
     assert.equal(welcome.truncated, false);
     await second.waitForOutput(/seq-done\r\n/, 120_000);
 
-    const text = (first.output + second.output).replace(/\x1b\][^\x07]*\x07/g, '');
+    const text = withoutOsc(first.output + second.output);
     const numbers = text.split(/\r?\n/).filter((line) => /^\d+$/.test(line)).map(Number);
     assert.equal(numbers.length, LINES, 'every line arrived once');
     assert.ok(numbers.every((n, i) => n === i + 1), 'in order, with no gap and no repeat');

@@ -62,7 +62,7 @@ export class LabClient {
     return this.output.match(pattern) as RegExpMatchArray;
   }
 
-  /** Waits for a prompt, types `command`, and resolves with its exit status and output. */
+  /** Waits for a prompt, types `command`, and resolves with its exit status and output (OSC marks removed). */
   async run(command: string, timeoutMs = 60_000): Promise<{ exitCode: number | null; output: string }> {
     await this.until(() => this.marks.some((m) => m.kind === 'command-start'), timeoutMs, 'a prompt');
     const from = this.marks.length;
@@ -70,7 +70,7 @@ export class LabClient {
     this.send({ type: 'input', data: `${command}\r` });
     await this.until(() => this.marks.slice(from).some((m) => m.kind === 'command-finished'), timeoutMs, `the end of ${command}`);
     const finished = this.marks.slice(from).find((m) => m.kind === 'command-finished') as Extract<ShellMark, { kind: 'command-finished' }>;
-    return { exitCode: finished.exitCode, output: this.output.slice(start) };
+    return { exitCode: finished.exitCode, output: withoutOsc(this.output.slice(start)) };
   }
 
   until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -133,4 +133,9 @@ export class LabClient {
   drop(): void {
     this.socket.terminate();
   }
+}
+
+/** Output as a reader sees it: OSC sequences (shell marks, titles) take no room on screen. */
+export function withoutOsc(text: string): string {
+  return text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '');
 }
