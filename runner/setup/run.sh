@@ -50,6 +50,7 @@ case "$mode" in
     LAB_CHROMIUM=$(bash "$here/ensure-chromium.sh")
     export LAB_CHROMIUM
     say "type-check and lint"
+    npx astro sync >&2 # generates .astro/types.d.ts (astro:content, astro:env, asset imports) for tsc
     npx tsc -p tsconfig.json
     npx astro check --minimumSeverity warning >&2
     npx eslint .
