@@ -9,6 +9,7 @@ export const SETTINGS = {
   host: { env: 'LAB_HOST', flag: '--host', help: 'address to bind; loopback unless you put the runner behind a proxy' },
   port: { env: 'LAB_PORT', flag: '--port', help: 'TCP port for the site and the WebSocket' },
   origins: { env: 'LAB_ORIGINS', flag: '--origins', help: 'comma-separated exact Origins allowed to connect' },
+  hosts: { env: 'LAB_HOSTS', flag: '--hosts', help: 'comma-separated extra Host headers to accept (the public host behind a proxy)' },
   token: { env: 'LAB_TOKEN', flag: '--token', help: 'shared secret the page presents (generated when unset)' },
   provider: { env: 'LAB_PROVIDER', flag: '--provider', help: 'sandbox provider: dind or host' },
   allowHostProvider: { env: 'LAB_ALLOW_HOST_PROVIDER', flag: '--allow-host-provider', help: 'allow the host provider on a non-loopback bind' },
@@ -27,6 +28,7 @@ export const SETTINGS = {
 
 export type SettingName = keyof typeof SETTINGS;
 
+const MAX_DURATION_SECONDS = 24 * 24 * 3600;
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const SIZE = /^(\d+)([kmg])?$/i;
 
@@ -40,8 +42,9 @@ function seconds(what: string) {
         : match
           ? Number(match[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as const)[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
           : Number.NaN;
-    if (!Number.isFinite(parsed) || parsed < 0) {
-      ctx.addIssue({ code: 'custom', message: `must be ${what}, like 90s, 10m or 4h` });
+    // Node's timers hold at most 2^31-1 ms (24.8 days); a longer one would fire at once.
+    if (!Number.isFinite(parsed) || parsed < 0 || parsed > MAX_DURATION_SECONDS) {
+      ctx.addIssue({ code: 'custom', message: `must be ${what} up to 24 days, like 90s, 10m or 4h` });
       return z.NEVER;
     }
     return parsed;
@@ -107,6 +110,11 @@ export const configSchema = z.strictObject({
     .transform((value) => (typeof value === 'string' ? value.split(',').map((o) => o.trim()).filter(Boolean) : value))
     .pipe(z.array(origin))
     .optional(),
+  hosts: z
+    .string()
+    .transform((value) => value.split(',').map((h) => h.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port names, like lab.example.org')))
+    .default([]),
   token: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be 16 to 128 characters of A-Z a-z 0-9 _ -').optional(),
   provider: z.enum(['dind', 'host'], { error: 'must be dind or host' }).default('dind'),
   allowHostProvider: boolean().default(false),

@@ -49,13 +49,22 @@ log.info('runner listening', { url: server.url, origins: server.origins, provide
 process.stderr.write(`\nDocker Network Lab is live: ${server.url}/#lab-token=${config.token}\n\n`);
 process.send?.({ type: 'listening', url: server.url, port: server.port, token: config.token });
 
+/** A stop that takes longer than this (a sandbox stuck booting) is cut short. */
+const STOP_DEADLINE_MS = 20_000;
+
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info('runner stopping', { signal });
+  setTimeout(() => {
+    log.error('stop took too long; exiting with sandboxes possibly left for the next start to sweep');
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
+  // Sessions first, so their readers get `ended: shutdown` before the sockets close.
+  const sandboxesRemoved = registry.shutdown();
   await server.close();
-  await registry.shutdown();
+  await sandboxesRemoved;
   await provider.close();
   process.exit(0);
 }

@@ -27,6 +27,11 @@ import type { TerminalClient } from './terminal.ts';
 
 /** A client that connects must say hello within this time. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Every socket is pinged this often; one that has not answered the previous ping is dropped, so
+ * a half-open connection (a laptop gone to sleep) starts its session's reconnect grace period.
+ */
+const HEARTBEAT_MS = 30_000;
 
 /**
  * HTTP statuses of a refused upgrade. Each is documented in the README.
@@ -75,18 +80,37 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
   });
   const port = (server.address() as AddressInfo).port;
   const origins = config.origins ?? ownOrigins(config.host, port);
-  const hosts = allowedHosts(origins, config.host, port);
+  const hosts = allowedHosts(origins, config.host, port, config.hosts);
   const token = Buffer.from(config.token);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // After 'upgrade' the socket has no error listener; a peer that resets it must not crash the runner.
+    socket.on('error', () => {});
     const status = checkUpgrade(req, hosts, origins, token);
     if (status !== null) {
       log.warn('upgrade refused', { status, origin: req.headers.origin ?? null, host: req.headers.host ?? null });
-      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => new Connection(ws, registry, log));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      alive.add(ws);
+      ws.on('pong', () => alive.add(ws));
+      new Connection(ws, registry, log);
+    });
   });
+
+  const alive = new WeakSet<WebSocket>();
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
 
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return {
@@ -95,6 +119,7 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
     origins,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(heartbeat);
         for (const ws of wss.clients) ws.close(CloseCode.goingAway, 'shutdown');
         wss.close();
         server.close(() => resolve());
@@ -105,8 +130,8 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request' };
 
-function allowedHosts(origins: readonly string[], host: string, port: number): Set<string> {
-  const hosts = new Set(origins.map((origin) => new URL(origin).host));
+function allowedHosts(origins: readonly string[], host: string, port: number, extra: readonly string[]): Set<string> {
+  const hosts = new Set([...origins.map((origin) => new URL(origin).host), ...extra]);
   hosts.add(`${host.includes(':') ? `[${host}]` : host}:${port}`);
   return hosts;
 }
@@ -134,6 +159,8 @@ class Connection implements TerminalClient {
   #session: Session | null = null;
   #terminal = '';
   #handshake: NodeJS.Timeout;
+  /** Set once the runner closed this socket: frames still in flight are dropped, not acted on. */
+  #closing = false;
 
   constructor(ws: WebSocket, registry: SessionRegistry, log: Logger) {
     this.#ws = ws;
@@ -161,10 +188,12 @@ class Connection implements TerminalClient {
   }
 
   close(code: CloseCode, reason: string): void {
+    this.#closing = true;
     this.#ws.close(code, reason);
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.#closing) return;
     const decoded = decodeClientMessage(isBinary ? data : data.toString('utf8'));
     if (!decoded.ok) return refuse(this, 'bad-message', `${decoded.code}: ${decoded.detail}`);
     const message = decoded.message;
@@ -177,13 +206,13 @@ class Connection implements TerminalClient {
       case 'hello':
         return refuse(this, 'bad-message', 'hello was already received on this socket.');
       case 'input':
-        return this.#session.input(this.#terminal, message.data);
+        return this.#session.input(this, this.#terminal, message.data);
       case 'resize':
-        return this.#session.resize(this.#terminal, message.cols, message.rows);
+        return this.#session.resize(this, this.#terminal, message.cols, message.rows);
       case 'ack':
-        return this.#session.ack(this.#terminal, message.upTo);
+        return this.#session.ack(this, this.#terminal, message.upTo);
       case 'reset':
-        return this.#session.end('reset');
+        return this.#session.reset(this, this.#terminal);
     }
   }
 

@@ -107,7 +107,9 @@ export class Session {
   async attach(client: TerminalClient, hello: HelloMessage, resumed: boolean): Promise<void> {
     if (this.#ended) return refuse(client, 'session-unknown', 'This session has ended.');
     const name = hello.terminal;
-    if (!this.#terminals.has(name) && this.#terminals.size >= this.#limits.maxTerminals && !this.#clients.has(name)) {
+    // Terminals that exist, and those asked for while the sandbox boots, count alike.
+    const names = new Set([...this.#terminals.keys(), ...this.#clients.keys()]);
+    if (!names.has(name) && names.size >= this.#limits.maxTerminals) {
       return refuse(client, 'terminal-limit', `A session holds at most ${this.#limits.maxTerminals} terminals.`);
     }
     const previous = this.#clients.get(name);
@@ -178,6 +180,7 @@ export class Session {
       client.send({ type: 'ended', reason: 'exit', exitCode });
       client.close(CloseCode.sessionEnded, 'exit');
     }
+    this.#armGrace();
   }
 
   /** The socket of `client` closed: keep the session for the grace period if no other is left. */
@@ -188,17 +191,27 @@ export class Session {
     this.#armGrace();
   }
 
-  input(name: string, data: string): void {
+  /** Messages count only from the client that holds the terminal now, not from one it replaced. */
+  #holds(client: TerminalClient, name: string): boolean {
+    return this.#clients.get(name) === client;
+  }
+
+  input(client: TerminalClient, name: string, data: string): void {
+    if (!this.#holds(client, name)) return;
     this.#touch();
     this.#terminals.get(name)?.write(data);
   }
 
-  resize(name: string, cols: number, rows: number): void {
-    this.#terminals.get(name)?.resize(cols, rows);
+  resize(client: TerminalClient, name: string, cols: number, rows: number): void {
+    if (this.#holds(client, name)) this.#terminals.get(name)?.resize(cols, rows);
   }
 
-  ack(name: string, upTo: number): void {
-    this.#terminals.get(name)?.ack(upTo);
+  ack(client: TerminalClient, name: string, upTo: number): void {
+    if (this.#holds(client, name)) this.#terminals.get(name)?.ack(upTo);
+  }
+
+  reset(client: TerminalClient, name: string): void {
+    if (this.#holds(client, name)) this.end('reset');
   }
 
   /** Ends the session: tells every client why, then releases sockets, terminals, sandbox. */
@@ -282,9 +295,12 @@ export class SessionRegistry {
     return this.#sessions.get(id);
   }
 
-  /** A new session, or null at capacity. */
+  /**
+   * A new session, or null at capacity. Sessions whose sandboxes are still being removed count:
+   * a loop of connect and reset must not start sandboxes faster than they go.
+   */
   create(): Session | null {
-    if (this.#sessions.size >= this.#maxSessions) return null;
+    if (this.#sessions.size + this.#disposing.size >= this.#maxSessions) return null;
     const session = new Session(Session.newId(), this.#provider, this.#limits, this.#log, (ended) => {
       this.#sessions.delete(ended.id);
       const disposing = ended.disposed().catch((error: unknown) => this.#log.error('sandbox removal failed', { error }));

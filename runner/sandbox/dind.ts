@@ -4,7 +4,7 @@
  * and a reset is "throw it away". The image and its boot script live in runner/images/.
  */
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { Logger } from '../log.ts';
@@ -45,6 +45,7 @@ export class DindProvider implements SandboxProvider {
   readonly #log: Logger;
   #network: Promise<void> | null = null;
   #warm: Promise<DindSandbox>[] = [];
+  #warmFailed = false;
   #closed = false;
 
   constructor(docker: Docker, options: DindOptions, log: Logger) {
@@ -54,9 +55,11 @@ export class DindProvider implements SandboxProvider {
   }
 
   async create(sessionId: string, onProgress: ProgressReporter): Promise<Sandbox> {
-    while (this.#warm.length > 0) {
-      const warm = this.#warm.shift() as Promise<DindSandbox>;
-      this.#fillWarm();
+    // At most one warm sandbox per request: if it failed, boot this one directly, so a broken
+    // engine or image gives the reader its error instead of a loop of failing warm boots.
+    const warm = this.#warm.shift();
+    this.#fillWarm();
+    if (warm) {
       try {
         const sandbox = await warm;
         if (await sandbox.alive()) {
@@ -65,18 +68,22 @@ export class DindProvider implements SandboxProvider {
         }
         await sandbox.dispose();
       } catch (error) {
-        this.#log.warn('warm sandbox failed; booting another', { error });
+        this.#log.warn('warm sandbox failed; booting one for the reader', { error });
       }
     }
-    this.#fillWarm();
     return this.#boot(onProgress);
   }
 
   /** Keeps `warm` sandboxes booting or booted. */
   #fillWarm(): void {
+    // After a warm boot failed, skip one refill: a broken engine or image must not make a loop.
+    if (this.#warmFailed) {
+      this.#warmFailed = false;
+      return;
+    }
     while (!this.#closed && this.#warm.length < this.#options.warm) {
       const booting = this.#boot(() => {});
-      booting.catch(() => {}); // reported when a session takes it
+      booting.catch(() => (this.#warmFailed = true)); // the session that takes it reports the error
       this.#warm.push(booting);
     }
   }
@@ -150,23 +157,34 @@ export class DindProvider implements SandboxProvider {
     return this.#network;
   }
 
-  async #followLogs(container: Docker.Container): Promise<PassThrough> {
-    const raw = await container.logs({ follow: true, stdout: true, stderr: true });
-    const out = new PassThrough();
-    this.#docker.modem.demuxStream(raw, out, out);
-    raw.on('end', () => out.end());
-    raw.on('error', (error: Error) => out.destroy(error));
-    return out;
+  /** The container's output as text lines; `close` ends the follow request to the engine. */
+  async #followLogs(container: Docker.Container): Promise<{ lines: PassThrough; close(): void }> {
+    const raw = (await container.logs({ follow: true, stdout: true, stderr: true })) as Readable;
+    const lines = new PassThrough();
+    this.#docker.modem.demuxStream(raw, lines, lines);
+    raw.on('end', () => lines.end());
+    raw.on('error', (error: Error) => lines.destroy(error));
+    return {
+      lines,
+      close: () => {
+        raw.destroy();
+        lines.destroy();
+      },
+    };
   }
 
-  #waitReady(container: Docker.Container, logs: PassThrough): Promise<void> {
+  #waitReady(container: Docker.Container, logs: { lines: PassThrough; close(): void }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const tail: string[] = [];
       let buffered = '';
+      let settled = false;
       const done = (error?: Error) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        logs.removeAllListeners('data');
-        logs.destroy();
+        logs.lines.removeAllListeners('data');
+        logs.lines.on('error', () => {}); // a late error of a stream already given up
+        logs.close();
         if (error) reject(error);
         else resolve();
       };
@@ -174,7 +192,8 @@ export class DindProvider implements SandboxProvider {
         () => done(new SandboxError('sandbox-failed', `The sandbox's engine did not start within ${BOOT_TIMEOUT_MS / 1000} s. Last lines: ${tail.join(' | ')}`)),
         BOOT_TIMEOUT_MS,
       );
-      logs.on('data', (data: Buffer) => {
+      logs.lines.on('error', (error: Error) => done(isEngineDown(error) ? engineUnavailable(error) : new SandboxError('sandbox-failed', `Lost the sandbox's output while it booted: ${error.message}`)));
+      logs.lines.on('data', (data: Buffer) => {
         buffered += data.toString('utf8');
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
@@ -185,7 +204,7 @@ export class DindProvider implements SandboxProvider {
           if (line.startsWith(FAILED_PREFIX)) return done(new SandboxError('sandbox-failed', `The sandbox failed to boot: ${line.slice(FAILED_PREFIX.length).trim()}`));
         }
       });
-      logs.on('end', () => {
+      logs.lines.on('end', () => {
         void container
           .inspect()
           .then((info) => `exited with status ${info.State.ExitCode}`)

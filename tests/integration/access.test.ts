@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { LabClient } from '../support/lab-client.ts';
 import { startRunner, type RunningRunner } from '../support/runner-process.ts';
 
@@ -72,4 +73,22 @@ test('a malformed first frame is answered with bad-message and close 4400, and t
   assert.match(error.message, /^not-json: /);
   assert.equal((await client.closed).code, 4400);
   assert.equal(await statusOf({}), 'open', 'the next reader still gets in');
+});
+
+test('peers that reset the connection during a refused upgrade do not bring the runner down', async () => {
+  for (let i = 0; i < 50; i++) {
+    await new Promise<void>((resolve) => {
+      const socket = connect(runner.port, '127.0.0.1', () => {
+        socket.write(
+          `GET /lab/ws HTTP/1.1\r\nHost: 127.0.0.1:${runner.port}\r\nOrigin: http://evil.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        );
+        socket.resetAndDestroy();
+        resolve();
+      });
+      socket.on('error', () => resolve());
+    });
+  }
+  assert.equal(runner.process.exitCode, null, 'the runner is still running');
+  assert.equal(await statusOf({}), 'open', 'and still lets readers in');
 });

@@ -49,11 +49,13 @@ test('every bad value gets a message naming the setting and what it allows', () 
     [{ LAB_PORT: '70000' }, '- LAB_PORT (--port): must be a whole number from 0 to 65535; got "70000"'],
     [{ LAB_HOST: 'my host' }, '- LAB_HOST (--host): must be an IP address to bind, like 127.0.0.1 or ::1; got "my host"'],
     [{ LAB_PROVIDER: 'kubernetes' }, '- LAB_PROVIDER (--provider): must be dind or host; got "kubernetes"'],
-    [{ LAB_IDLE_TIMEOUT: 'soon' }, '- LAB_IDLE_TIMEOUT (--idle-timeout): must be a duration, like 90s, 10m or 4h; got "soon"'],
-    [{ LAB_MAX_LIFETIME: '-5' }, '- LAB_MAX_LIFETIME (--max-lifetime): must be a duration, like 90s, 10m or 4h; got "-5"'],
+    [{ LAB_IDLE_TIMEOUT: 'soon' }, '- LAB_IDLE_TIMEOUT (--idle-timeout): must be a duration up to 24 days, like 90s, 10m or 4h; got "soon"'],
+    [{ LAB_MAX_LIFETIME: '-5' }, '- LAB_MAX_LIFETIME (--max-lifetime): must be a duration up to 24 days, like 90s, 10m or 4h; got "-5"'],
     [{ LAB_SANDBOX_MEMORY: '10m' }, '- LAB_SANDBOX_MEMORY (--sandbox-memory): must be a size of at least 256m, like 768m or 1g; got "10m"'],
     [{ LAB_SANDBOX_PIDS: '10' }, '- LAB_SANDBOX_PIDS (--sandbox-pids): must be a whole number from 64 to 65536; got "10"'],
     [{ LAB_SANDBOX_CPUS: '0' }, '- LAB_SANDBOX_CPUS (--sandbox-cpus): must be a number of CPUs above 0, like 0.5 or 1; got "0"'],
+    [{ LAB_MAX_LIFETIME: '720h' }, '- LAB_MAX_LIFETIME (--max-lifetime): must be a duration up to 24 days, like 90s, 10m or 4h; got "720h"'],
+    [{ LAB_HOSTS: 'lab.example.org/ws' }, '- LAB_HOSTS (--hosts): must be host or host:port names, like lab.example.org; got "lab.example.org/ws"'],
     [{ LAB_MAX_SESSIONS: '0' }, '- LAB_MAX_SESSIONS (--max-sessions): must be a whole number from 1 to 10000; got "0"'],
     [{ LAB_TOKEN: 'short' }, '- LAB_TOKEN (--token): must be 16 to 128 characters of A-Z a-z 0-9 _ -; got "short"'],
     [{ LAB_ALLOW_HOST_PROVIDER: 'maybe' }, '- LAB_ALLOW_HOST_PROVIDER (--allow-host-provider): must be true or false; got "maybe"'],
@@ -81,7 +83,7 @@ test('all problems are listed at once', () => {
 test('unknown flags and flags without values are refused by name', () => {
   assert.equal(
     errorOf({}, ['--prot', '1']),
-    'Unknown option --prot. Options: --host, --port, --origins, --token, --provider, --allow-host-provider, --site-dir, --max-sessions, --max-terminals, --idle-timeout, --max-lifetime, --reconnect-grace, --warm-sandboxes, --sandbox-memory, --sandbox-pids, --sandbox-cpus, --sandbox-image',
+    'Unknown option --prot. Options: --host, --port, --origins, --hosts, --token, --provider, --allow-host-provider, --site-dir, --max-sessions, --max-terminals, --idle-timeout, --max-lifetime, --reconnect-grace, --warm-sandboxes, --sandbox-memory, --sandbox-pids, --sandbox-cpus, --sandbox-image',
   );
   assert.equal(errorOf({}, ['--port']), 'Option --port needs a value.');
 });
