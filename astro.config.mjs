@@ -1,6 +1,7 @@
 // @ts-check
 import { defineConfig, envField } from 'astro/config';
 import starlight from '@astrojs/starlight';
+import { pluginRunnableBlocks } from './src/blocks/expressive-code-runnable.ts';
 
 export default defineConfig({
   // The runner serves dist/ itself; every asset is local (no CDN, no web fonts).
@@ -30,8 +31,17 @@ export default defineConfig({
         en: { label: 'English', lang: 'en' },
       },
       favicon: '/favicon.svg',
+      // Runnable blocks (```sh run …) get their ids and metadata here; see content/AUTHORING.md.
+      expressiveCode: { plugins: [pluginRunnableBlocks()] },
       sidebar: [
-        { label: '开始', translations: { en: 'Start' }, items: [{ slug: 'lab' }] },
+        {
+          label: '开始',
+          translations: { en: 'Start' },
+          items: [
+            { slug: 'lab' },
+            { slug: 'docker-network', label: 'Docker 网络', translations: { en: 'Docker networking' } },
+          ],
+        },
       ],
       components: {
         Head: './src/components/Head.astro',

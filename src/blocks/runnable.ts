@@ -111,3 +111,72 @@ export function parseFence(lang: string | null | undefined, meta: string | null 
     },
   };
 }
+
+/** A block's code as both the page and the doc-tests see it: no trailing blanks or newline. */
+export function normalizeCode(code: string): string {
+  return code
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n+$/, '');
+}
+
+/** FNV-1a, twice with different seeds: a short stable hash. Not for security. */
+export function shortHash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193 + 0x1000);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0').slice(0, 4);
+}
+
+/**
+ * Names the runnable blocks of one page, in order. A block's id comes from its code, so a
+ * recording follows its block when others are inserted around it; a repeated command gets -2, -3.
+ */
+export class BlockNamer {
+  readonly #seen = new Map<string, number>();
+
+  next(code: string): string {
+    const base = shortHash(normalizeCode(code));
+    const count = (this.#seen.get(base) ?? 0) + 1;
+    this.#seen.set(base, count);
+    return count === 1 ? base : `${base}-${count}`;
+  }
+}
+
+/** What a recording is checked against: a block changes when its code or its metadata does. */
+export function sourceHash(meta: string, code: string): string {
+  return shortHash(`${meta.trim()}\n${normalizeCode(code)}`);
+}
+
+/** A runnable block as the page receives it (a data attribute): regular expressions as sources. */
+export interface RunnableBlockData {
+  id: string;
+  terminal: string;
+  exit: number | 'nonzero' | null;
+  expect: string | null;
+  until: string | null;
+  timeout: number;
+  prompt: string | null;
+  hidden: boolean;
+  command: string;
+}
+
+export function toBlockData(id: string, block: RunnableBlock, code: string): RunnableBlockData {
+  return {
+    id,
+    terminal: block.terminal,
+    exit: block.exit,
+    expect: block.expect?.source ?? null,
+    until: block.until,
+    timeout: block.timeout,
+    prompt: block.prompt?.source ?? null,
+    hidden: block.hidden,
+    command: normalizeCode(code),
+  };
+}

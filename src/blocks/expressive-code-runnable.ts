@@ -1,0 +1,78 @@
+/**
+ * The build-time transform of runnable blocks, as an Expressive Code plugin: it runs on every
+ * fence Starlight renders, whichever Markdown processor Astro uses, and keeps Expressive Code's
+ * frame, highlighting and copy button. For a `sh run` fence it adds the block's id and metadata
+ * (`data-lab-block`) for the page's Run controls; an `output` fence gets the label that says it is
+ * the tutorial's own output; a `hidden` block folds into a <details>.
+ *
+ * Metadata errors stop the build with the page and the fence named.
+ */
+import { definePlugin, type ExpressiveCodeBlock } from '@astrojs/starlight/expressive-code';
+import { h } from '@astrojs/starlight/expressive-code/hast';
+import { BlockNamer, parseFence, RunnableMetaError, toBlockData, type FenceKind } from './runnable.ts';
+
+const LABELS = {
+  output: { 'zh-CN': '教程中的输出', en: "The tutorial's output" },
+  hidden: { 'zh-CN': '准备步骤（点开查看）', en: 'Setup step (open to see)' },
+} as const;
+
+function label(kind: keyof typeof LABELS, locale: string | undefined): string {
+  return locale?.startsWith('en') ? LABELS[kind].en : LABELS[kind]['zh-CN'];
+}
+
+/** One namer per document, so ids restart on each page (and on each rebuild of a page). */
+const namers = new WeakMap<object, BlockNamer>();
+const namersByPath = new Map<string, BlockNamer>();
+
+function namerFor(block: ExpressiveCodeBlock): BlockNamer {
+  const root = block.parentDocument?.documentRoot;
+  if (root && typeof root === 'object') {
+    let namer = namers.get(root);
+    if (!namer) namers.set(root, (namer = new BlockNamer()));
+    return namer;
+  }
+  const path = block.parentDocument?.sourceFilePath ?? '';
+  let namer = namersByPath.get(path);
+  if (!namer) namersByPath.set(path, (namer = new BlockNamer()));
+  return namer;
+}
+
+const kinds = new WeakMap<ExpressiveCodeBlock, { fence: FenceKind; id: string | null }>();
+
+export function pluginRunnableBlocks() {
+  return definePlugin({
+    name: 'docker-network-lab runnable blocks',
+    hooks: {
+      preprocessMetadata: ({ codeBlock }) => {
+        let fence: FenceKind;
+        try {
+          fence = parseFence(codeBlock.language, codeBlock.meta);
+        } catch (error) {
+          if (!(error instanceof RunnableMetaError)) throw error;
+          const where = codeBlock.parentDocument?.sourceFilePath ?? 'a page';
+          throw new Error(`${where}: the fence \`${codeBlock.language} ${codeBlock.meta}\` (${codeBlock.code.split('\n')[0]}…): ${error.message}`, { cause: error });
+        }
+        const id = fence.kind === 'runnable' ? namerFor(codeBlock).next(codeBlock.code) : null;
+        kinds.set(codeBlock, { fence, id });
+        if (fence.kind === 'output') codeBlock.props.title = label('output', codeBlock.locale);
+        if (fence.kind === 'runnable') codeBlock.props.frame = 'terminal';
+      },
+      postprocessRenderedBlock: ({ codeBlock, renderData }) => {
+        const seen = kinds.get(codeBlock);
+        if (!seen) return;
+        const { fence, id } = seen;
+        if (fence.kind === 'output') {
+          renderData.blockAst.properties.dataLabOutput = '';
+          return;
+        }
+        if (fence.kind !== 'runnable' || id === null) return;
+        const data = toBlockData(id, fence.block, codeBlock.code);
+        renderData.blockAst.properties.dataLabBlock = JSON.stringify(data);
+        renderData.blockAst.properties.id = `block-${id}`;
+        if (fence.block.hidden) {
+          renderData.blockAst = h('details', { class: 'lab-hidden-block' }, [h('summary', label('hidden', codeBlock.locale)), renderData.blockAst]);
+        }
+      },
+    },
+  });
+}
