@@ -1,12 +1,14 @@
 /** What the lab leaves on the real Docker engine, counted for "nothing left behind" checks. */
 import Docker from 'dockerode';
 import { LABEL } from '../../runner/docker.ts';
+import { SANDBOX_NETWORK } from '../../runner/sandbox/dind.ts';
 
 export const docker = new Docker();
 
 export interface EngineFootprint {
   sandboxes: string[];
   containers: string[];
+  /** Networks other than the sandboxes' own, which the runner keeps while it runs. */
   networks: string[];
   volumes: string[];
 }
@@ -21,9 +23,14 @@ export async function footprint(): Promise<EngineFootprint> {
   return {
     sandboxes: sandboxes.map((c) => c.Names[0] ?? c.Id).sort(),
     containers: containers.map((c) => c.Id).sort(),
-    networks: networks.map((n) => n.Name).sort(),
+    networks: networks.map((n) => n.Name).filter((name) => name !== SANDBOX_NETWORK.name).sort(),
     volumes: (volumes.Volumes ?? []).map((v) => v.Name).sort(),
   };
+}
+
+export async function sandboxNetworkExists(): Promise<boolean> {
+  const networks = await docker.listNetworks({ filters: { name: [SANDBOX_NETWORK.name] } });
+  return networks.some((n) => n.Name === SANDBOX_NETWORK.name);
 }
 
 /** Polls until the engine holds exactly what `expected` says (removal is asynchronous). */
