@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import sirv from 'sirv';
+import serveStatic from 'serve-static';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CloseCode,
@@ -48,7 +48,9 @@ export interface RunnerServer {
 }
 
 export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger): Promise<RunnerServer> {
-  const site = config.siteDir && existsSync(config.siteDir) ? sirv(config.siteDir, { etag: true, extensions: ['html'] }) : null;
+  // serve-static looks each file up per request and answers a file that vanished (a rebuild of
+  // dist/ while the runner serves it) with 404, never a crash.
+  const site = config.siteDir && existsSync(config.siteDir) ? serveStatic(config.siteDir, { extensions: ['html'], fallthrough: true }) : null;
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -62,9 +64,9 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
       res.end('This runner serves no site. Build it with `npm run build` and set LAB_SITE_DIR=dist.\n');
       return;
     }
-    site(req, res, () => {
-      res.statusCode = 404;
-      res.end('Not found\n');
+    site(req, res, (error?: { status?: number }) => {
+      res.statusCode = error?.status ?? 404;
+      res.end(res.statusCode === 404 ? 'Not found\n' : 'Cannot serve this file\n');
     });
   });
   const wss = new WebSocketServer({
