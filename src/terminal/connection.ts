@@ -58,9 +58,15 @@ export type Discontinuity =
 
 export interface ConnectionOptions {
   url: string;
-  token: string | null;
+  /** The runner's token, read at each connection (the reader may have opened a new link since). */
+  token: () => string | null;
   terminal: string;
   memory: SessionMemory;
+  /**
+   * The terminal joins the session its memory names (the page's main terminal's) and never starts
+   * one of its own: when that session is gone, this terminal ends with it.
+   */
+  joins?: boolean;
   /** The terminal's current size, sent in the hello. */
   size: () => { cols: number; rows: number };
 }
@@ -115,12 +121,17 @@ export class LabConnection {
     return () => set.delete(listener);
   }
 
-  /** Connects: resumes the remembered session if there is one, else starts a new one. */
+  /**
+   * Connects: resumes the remembered session if there is one, else starts a new one. A joining
+   * terminal whose shell exited opens a new shell in the session it joins.
+   */
   connect(): void {
     if (this.#disposed) return;
     this.#clearRetry();
     this.#attempt = 0;
     if (this.#state.kind === 'ended') this.#forgetSession();
+    // What the memory holds now: for a joining terminal, the session the main one is live in.
+    this.#sessionId ??= this.#options.memory.get();
     this.#open();
   }
 
@@ -158,10 +169,12 @@ export class LabConnection {
 
   #open(): void {
     this.#closeSocket();
+    if (this.#options.joins && !this.#sessionId) return this.#fail('session-gone', null);
     // A retry stays "reconnecting" until it is welcomed; anything else is a first connection.
     this.#setState(this.#attempt > 0 ? { kind: 'reconnecting', attempt: this.#attempt, delayMs: 0 } : { kind: 'connecting' });
     const protocols = [SUBPROTOCOL];
-    if (this.#options.token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${this.#options.token}`);
+    const token = this.#options.token();
+    if (token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${token}`);
     let ws: WebSocket;
     try {
       ws = new WebSocket(this.#options.url, protocols);
@@ -249,7 +262,7 @@ export class LabConnection {
     this.#settled = true;
     this.#welcomed = false;
     this.#forgetSession();
-    if (reason === 'reset') {
+    if (reason === 'reset' && !this.#options.joins) {
       this.#emit('discontinuity', 'reset');
       this.#attempt = 0;
       this.#open();
@@ -261,6 +274,10 @@ export class LabConnection {
   #onError(code: ErrorCode, message: string): void {
     this.#settled = true;
     this.#welcomed = false;
+    if (code === 'session-unknown' && this.#options.joins) {
+      this.#forgetSession();
+      return this.#fail('session-gone', message);
+    }
     if (code === 'session-unknown' && this.#sessionId) {
       this.#forgetSession();
       this.#emit('discontinuity', 'session-gone');

@@ -3,11 +3,14 @@
  * module (and so of zod): the eager scripts import it, before any terminal code is loaded.
  *
  *   token    localStorage   the runner's shared secret, handed over once in `#lab-token=...`
- *   session  sessionStorage the session of this tab, per runner and terminal, so a reload resumes it
+ *   page     sessionStorage this tab's session on a page: its id, the terminals open in it and how
+ *                           each runnable block ended, so a reload resumes all of them
+ *   dock     localStorage   the docked terminal's height and whether it is collapsed
  */
 
 const TOKEN_KEY = 'docker-network-lab:token';
-const SESSION_KEY_PREFIX = 'docker-network-lab:session:';
+const PAGE_KEY_PREFIX = 'docker-network-lab:page:';
+const DOCK_KEY = 'docker-network-lab:dock';
 const TOKEN_FRAGMENT = 'lab-token';
 
 /**
@@ -38,24 +41,128 @@ export function readToken(): string | null {
   return readStorage('local', TOKEN_KEY);
 }
 
-function sessionKey(url: string, terminal: string): string {
-  return `${SESSION_KEY_PREFIX}${url}#${terminal}`;
-}
-
-/** The session this tab holds on a runner's terminal, remembered across reloads. */
+/** The session this tab holds on one terminal, remembered across reloads. */
 export interface SessionMemory {
   get(): string | null;
   set(sessionId: string): void;
   forget(): void;
 }
 
-export function sessionMemory(url: string, terminal: string): SessionMemory {
-  const key = sessionKey(url, terminal);
-  return {
-    get: () => readStorage('session', key),
-    set: (sessionId) => writeStorage('session', key, sessionId),
-    forget: () => removeStorage('session', key),
-  };
+/** How a runnable block ended in this session (see src/blocks/page/block-controls.ts). */
+export type RememberedOutcome = 'done' | 'expected-failure' | 'failed' | 'stopped';
+
+interface PageRecord {
+  session: string | null;
+  /** Terminals opened in the session besides the main one, in the order they were opened. */
+  terminals: string[];
+  blocks: Record<string, RememberedOutcome>;
+}
+
+/**
+ * Everything this tab remembers about one page's lab session. All terminals of a page belong to
+ * one session (one sandbox); block outcomes belong to that session and are dropped with it.
+ */
+export class PageMemory {
+  readonly #key: string;
+
+  constructor(url: string, pathname: string) {
+    this.#key = `${PAGE_KEY_PREFIX}${url}#${pathname}`;
+  }
+
+  get session(): string | null {
+    return this.#read().session;
+  }
+
+  /** Terminals besides the main one that were open in the remembered session. */
+  get terminals(): string[] {
+    return this.#read().terminals;
+  }
+
+  get blocks(): Readonly<Record<string, RememberedOutcome>> {
+    return this.#read().blocks;
+  }
+
+  /** Memory for the main terminal: a new session id starts afresh (no terminals, no outcomes). */
+  main(): SessionMemory {
+    return {
+      get: () => this.session,
+      set: (sessionId) => {
+        if (sessionId !== this.session) this.#write({ session: sessionId, terminals: [], blocks: {} });
+      },
+      forget: () => this.#write({ session: null, terminals: [], blocks: {} }),
+    };
+  }
+
+  /** Memory for another terminal, which joins the main terminal's session and never starts one. */
+  joined(terminal: string): SessionMemory {
+    return {
+      get: () => this.session,
+      set: (sessionId) => {
+        const record = this.#read();
+        if (record.session === sessionId && !record.terminals.includes(terminal)) this.#write({ ...record, terminals: [...record.terminals, terminal] });
+      },
+      // Its shell exited (or the session ended): a reload does not open it again.
+      forget: () => {
+        const record = this.#read();
+        this.#write({ ...record, terminals: record.terminals.filter((name) => name !== terminal) });
+      },
+    };
+  }
+
+  setBlock(id: string, outcome: RememberedOutcome | null): void {
+    const record = this.#read();
+    if (record.session === null) return; // outcomes belong to a session
+    const blocks = { ...record.blocks };
+    if (outcome === null) delete blocks[id];
+    else blocks[id] = outcome;
+    this.#write({ ...record, blocks });
+  }
+
+  #read(): PageRecord {
+    const empty: PageRecord = { session: null, terminals: [], blocks: {} };
+    const raw = readStorage('session', this.#key);
+    if (raw === null) return empty;
+    try {
+      const value = JSON.parse(raw) as Partial<PageRecord>;
+      return {
+        session: typeof value.session === 'string' ? value.session : null,
+        terminals: Array.isArray(value.terminals) ? value.terminals.filter((name): name is string => typeof name === 'string') : [],
+        blocks: typeof value.blocks === 'object' && value.blocks !== null ? value.blocks : {},
+      };
+    } catch {
+      return empty; // written by another version of the page: start afresh
+    }
+  }
+
+  #write(record: PageRecord): void {
+    if (record.session === null) removeStorage('session', this.#key);
+    else writeStorage('session', this.#key, JSON.stringify(record));
+  }
+}
+
+/** The docked terminal's layout, kept across pages and visits. */
+export interface DockLayout {
+  /** Height of the terminal area in CSS pixels; null for the default. */
+  height: number | null;
+  collapsed: boolean | null;
+}
+
+export function readDockLayout(): DockLayout {
+  const raw = readStorage('local', DOCK_KEY);
+  const layout: DockLayout = { height: null, collapsed: null };
+  if (raw === null) return layout;
+  try {
+    const value = JSON.parse(raw) as Partial<DockLayout>;
+    if (typeof value.height === 'number' && Number.isFinite(value.height)) layout.height = value.height;
+    if (typeof value.collapsed === 'boolean') layout.collapsed = value.collapsed;
+  } catch {
+    // Not ours, or from another version: the defaults apply.
+  }
+  return layout;
+}
+
+export function writeDockLayout(layout: DockLayout): void {
+  writeStorage('local', DOCK_KEY, JSON.stringify(layout));
 }
 
 // Storage throws when it is disabled (some privacy settings, sandboxed frames), even on access to

@@ -1,45 +1,57 @@
 /**
  * `<lab-terminal>`: the eager part of the lab terminal, the only terminal code in the page's
- * initial JavaScript. It keeps the placeholder the component rendered until the reader starts the
- * terminal (a click, or a key while it has focus) or the tab already holds a session (a reload),
- * then loads xterm and the connection (`./lab-terminal.ts`) and hands the panel over.
+ * initial JavaScript. It runs the dock (collapse, resize), finds out whether a runner can be
+ * reached at all (offline mode), and keeps the placeholder until the reader starts the terminal
+ * (a click, a key while it has focus, a Run button) or the tab already holds a session (a reload).
+ * Then it loads xterm and the connection (`./lab-terminal.ts`) and hands the panel over.
  *
- * Its methods are the terminal's API for the rest of the page (the "Run" buttons to come) and for
- * tests: `start()`, `run(command)`, `input(data)`, `reset()`, `text()`. It dispatches `lab-state`
- * and `lab-mark` events (see LabTerminalEventMap).
+ * Its methods are the terminal's API for the rest of the page (the blocks' Run buttons) and for
+ * tests: `start()`, `terminal(name)`, `reveal(name)`, `run(command)`, `input(data)`, `reset()`,
+ * `text(name)`. It dispatches `lab-state`, `lab-mark`, `lab-session` and `lab-tab` events (see
+ * LabTerminalEventMap).
  */
 import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState } from './lab-terminal.ts';
-import { captureToken, readToken, runnerUrl, sessionMemory } from './lab-storage.ts';
+import { captureToken, PageMemory, readDockLayout, readToken, runnerUrl, writeDockLayout } from './lab-storage.ts';
+import type { BlockTerminal } from './terminal-api.ts';
+
+/** How long the reachability check waits for the runner before calling the page offline. */
+const PROBE_TIMEOUT_MS = 8_000;
+/** The dock's terminal area: never smaller than this, never more than this share of the viewport. */
+const MIN_HEIGHT_PX = 140;
+const MAX_HEIGHT_SHARE = 0.85;
+/** Arrow keys on the resize handle move it by this much. */
+const RESIZE_STEP_PX = 40;
 
 export class LabTerminalElement extends HTMLElement {
   #controller: LabTerminalController | null = null;
   #starting: Promise<LabTerminalController> | null = null;
   #wired = false;
+  #probe: WebSocket | null = null;
 
   connectedCallback(): void {
     // The Head script normally took it already; a page opened on this URL must not depend on order.
     captureToken(location, history);
     if (!this.#wired) this.#wire();
-    if (sessionMemory(this.#url, this.#terminal).get()) this.#startFromPanel(false);
+    if (this.memory.session) this.#startFromPanel(false);
+    else this.recheck();
   }
 
   disconnectedCallback(): void {
+    this.#probe?.close();
     this.#controller?.dispose();
     this.#controller = null;
     this.#starting = null;
   }
 
-  #wire(): void {
-    this.#wired = true;
-    this.querySelector('[data-action="start"]')?.addEventListener('click', () => this.#startFromPanel(true));
-    const screen = this.#part('screen');
-    screen.addEventListener('keydown', (event: KeyboardEvent) => {
-      if (this.#controller || this.#starting || event.target !== screen) return;
-      if (event.key === 'Enter' || event.key === ' ' || (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey)) {
-        event.preventDefault();
-        this.#startFromPanel(true);
-      }
-    });
+  /** What this tab remembers about the page's session (shared with the blocks' Run buttons). */
+  get memory(): PageMemory {
+    return new PageMemory(this.#url, location.pathname);
+  }
+
+  /** True when the page knows it cannot reach a runner (no token, none answers, or it went away). */
+  get offline(): boolean {
+    const { state, failure } = this.dataset;
+    return state === 'offline' || (state === 'error' && (failure === 'unreachable' || failure === 'lost'));
   }
 
   /** Loads the terminal and connects; resolves once it is mounted (not yet live). Idempotent. */
@@ -49,14 +61,32 @@ export class LabTerminalElement extends HTMLElement {
   }
 
   /**
-   * Types `command` into the shell and presses Enter once it shows a prompt, starting the terminal
-   * if need be. Resolves when the command is queued, not when it ran: watch `lab-mark` for that.
+   * The terminal `name` of the page's session for a block to run in, starting the lab if need be
+   * (and connecting again if the session ended), with its tab shown and the dock open.
+   */
+  async terminal(name: string): Promise<BlockTerminal> {
+    const controller = await this.start({ focus: false });
+    controller.reconnect();
+    const terminal = controller.terminal(name);
+    this.reveal(name);
+    return terminal;
+  }
+
+  /** Opens the dock on terminal `name`'s tab. */
+  reveal(name?: string): void {
+    this.#setCollapsed(false, false);
+    if (name) this.#controller?.show(name);
+  }
+
+  /**
+   * Types `command` into the main shell and presses Enter once it shows a prompt, starting the
+   * terminal if need be. Resolves when the command is queued, not when it ran: watch `lab-mark`.
    */
   async run(command: string): Promise<void> {
     (await this.start()).run(command);
   }
 
-  /** Sends raw input to the shell, starting the terminal if need be. */
+  /** Sends raw input to the main shell, starting the terminal if need be. */
   async input(data: string): Promise<void> {
     (await this.start()).input(data);
   }
@@ -66,12 +96,129 @@ export class LabTerminalElement extends HTMLElement {
     (await this.start()).reset();
   }
 
-  /** The terminal's text, screen and scrollback; empty before it started. */
-  text(): string {
-    return this.#controller?.text() ?? '';
+  /** A terminal's text (the main one's by default), screen and scrollback; empty before it started. */
+  text(name?: string): string {
+    return this.#controller?.text(name) ?? '';
+  }
+
+  /** Finds out again whether a runner answers (the offline notices' buttons). */
+  recheck(): void {
+    if (this.#starting) {
+      // The terminal is loaded: it connects again, and its state says how that went.
+      void this.#starting.then((controller) => controller.reconnect(), () => this.#startFromPanel(false));
+      return;
+    }
+    this.#probe?.close();
+    this.#probe = null;
+    const token = readToken();
+    if (!token || location.protocol === 'file:') return this.#setOffline(true);
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.#url, [this.dataset.subprotocol ?? '', `${this.dataset.tokenPrefix ?? ''}${token}`]);
+    } catch {
+      return this.#setOffline(true); // a malformed runner URL or token
+    }
+    // Opening the socket passes the runner's Host, Origin and token checks; it is closed before
+    // any hello, so no session (and no sandbox) is made for it.
+    this.#probe = socket;
+    let opened = false;
+    const timer = setTimeout(() => socket.close(), PROBE_TIMEOUT_MS);
+    socket.addEventListener('open', () => {
+      opened = true;
+      socket.close(1000);
+      if (this.#probe === socket) this.#setOffline(false);
+    });
+    socket.addEventListener('close', () => {
+      clearTimeout(timer);
+      if (this.#probe !== socket) return;
+      this.#probe = null;
+      if (!opened) this.#setOffline(true);
+    });
+  }
+
+  #wire(): void {
+    this.#wired = true;
+    this.querySelector('[data-action="start"]')?.addEventListener('click', () => this.#startFromPanel(true));
+    this.querySelector('[data-action="toggle"]')?.addEventListener('click', () => this.#setCollapsed(this.dataset.collapsed === undefined, true));
+    // Until the terminal module takes the notice over, its button is the offline notice's "Try again".
+    this.#part('notice-action').addEventListener('click', () => {
+      if (!this.#starting) this.recheck();
+    });
+    const screen = this.#part('screen');
+    screen.addEventListener('keydown', (event: KeyboardEvent) => {
+      if (this.#controller || this.#starting || event.target !== screen) return;
+      if (event.key === 'Enter' || event.key === ' ' || (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey)) {
+        event.preventDefault();
+        this.#startFromPanel(true);
+      }
+    });
+    this.#wireResize();
+    const layout = readDockLayout();
+    if (layout.height !== null) this.#setHeight(layout.height, false);
+    // A page of runnable blocks opens with the dock folded to its bar, until something runs.
+    const folded = this.dataset.startFolded !== undefined && !this.memory.session;
+    this.#setCollapsed(folded || (layout.collapsed ?? false), false);
+  }
+
+  /** The handle above the dock: drag it, or focus it and use the arrow keys. */
+  #wireResize(): void {
+    const handle = this.#part('resizer');
+    let from: { y: number; height: number } | null = null;
+    handle.addEventListener('pointerdown', (event: PointerEvent) => {
+      if (event.button !== 0) return;
+      event.preventDefault();
+      handle.setPointerCapture(event.pointerId);
+      from = { y: event.clientY, height: this.#part('body').getBoundingClientRect().height };
+      this.#setCollapsed(false, false);
+      this.dataset.resizing = '';
+    });
+    handle.addEventListener('pointermove', (event: PointerEvent) => {
+      if (from) this.#setHeight(from.height + from.y - event.clientY, false);
+    });
+    const end = () => {
+      if (!from) return;
+      from = null;
+      delete this.dataset.resizing;
+      this.#saveLayout();
+    };
+    handle.addEventListener('pointerup', end);
+    handle.addEventListener('pointercancel', end);
+    handle.addEventListener('keydown', (event: KeyboardEvent) => {
+      const step = { ArrowUp: RESIZE_STEP_PX, ArrowDown: -RESIZE_STEP_PX }[event.key];
+      if (step === undefined) return;
+      event.preventDefault();
+      this.#setCollapsed(false, false);
+      this.#setHeight(this.#part('body').getBoundingClientRect().height + step, true);
+    });
+  }
+
+  #setHeight(px: number, save: boolean): void {
+    const max = Math.max(MIN_HEIGHT_PX, Math.round(innerHeight * MAX_HEIGHT_SHARE));
+    const height = Math.round(Math.min(max, Math.max(MIN_HEIGHT_PX, px)));
+    this.style.setProperty('--lab-dock-height', `${height}px`);
+    const handle = this.#part('resizer');
+    handle.setAttribute('aria-valuenow', String(height));
+    handle.setAttribute('aria-valuemax', String(max));
+    if (save) this.#saveLayout();
+  }
+
+  #setCollapsed(collapsed: boolean, save: boolean): void {
+    if (collapsed) this.dataset.collapsed = '';
+    else delete this.dataset.collapsed;
+    const toggle = this.querySelector<HTMLElement>('[data-action="toggle"]');
+    toggle?.setAttribute('aria-expanded', String(!collapsed));
+    const label = collapsed ? this.dataset.textExpand : this.dataset.textCollapse;
+    if (toggle && label) toggle.title = label;
+    if (save) this.#saveLayout();
+  }
+
+  #saveLayout(): void {
+    const height = parseFloat(this.style.getPropertyValue('--lab-dock-height'));
+    writeDockLayout({ height: Number.isFinite(height) ? height : null, collapsed: this.dataset.collapsed !== undefined });
   }
 
   #startFromPanel(focus: boolean): void {
+    if (focus) this.#setCollapsed(false, false);
     this.start({ focus }).catch(() => {
       // The panel already says the terminal could not be loaded; nobody else is waiting on it.
     });
@@ -81,12 +228,11 @@ export class LabTerminalElement extends HTMLElement {
     return runnerUrl(this.dataset.runner ?? '', this.dataset.wsPath ?? '', location);
   }
 
-  get #terminal(): string {
-    return this.dataset.terminal ?? 'main'; // the attribute is always rendered; see LabTerminal.astro
-  }
-
   async #load(focus: boolean): Promise<LabTerminalController> {
+    this.#probe?.close();
+    this.#probe = null;
     this.#setState('connecting', this.dataset.textLoading ?? '');
+    this.#part('notice').hidden = true;
     this.#part('placeholder').hidden = true;
     this.#part('screen').removeAttribute('tabindex');
     let module: typeof import('./lab-terminal.ts');
@@ -98,29 +244,48 @@ export class LabTerminalElement extends HTMLElement {
       this.#starting = null;
       throw error;
     }
-    const url = this.#url;
     this.#controller = module.mountTerminal(this.#parts(), {
       lang: this.dataset.lang ?? document.documentElement.lang,
-      url,
-      token: readToken(),
-      terminal: this.#terminal,
-      memory: sessionMemory(url, this.#terminal),
+      url: this.#url,
+      token: readToken,
+      memory: this.memory,
       focus,
     });
     return this.#controller;
   }
 
+  #setOffline(offline: boolean): void {
+    if (this.#controller || this.#starting) return;
+    const notice = this.#part('notice');
+    if (offline) {
+      this.#setState('offline', this.dataset.textOffline ?? '');
+      this.#part('notice-text').textContent = '';
+      this.#part('notice-text').append(...richText(this.dataset.textOfflineNotice ?? ''));
+      this.#part('notice-action').textContent = this.dataset.textRetry ?? '';
+      notice.hidden = false;
+    } else if (this.dataset.state === 'offline') {
+      this.#setState('idle', this.dataset.textIdle ?? '');
+      notice.hidden = true;
+    }
+  }
+
   /** Until the terminal module takes over the panel. */
   #setState(state: PanelState, status: string): void {
+    const failure = state === 'offline' ? 'unreachable' : null;
+    if (this.dataset.state === state) return;
     this.dataset.state = state;
+    delete this.dataset.failure;
     this.#part('status').textContent = status;
-    this.dispatchEvent(new CustomEvent('lab-state', { detail: { state }, bubbles: true }));
+    this.#part('status-short').textContent = '';
+    this.dispatchEvent(new CustomEvent('lab-state', { detail: { state, failure }, bubbles: true }));
   }
 
   #parts(): PanelParts {
     return {
       root: this,
+      screen: this.#part('screen'),
       xterm: this.#part('xterm'),
+      tabs: this.#part('tabs'),
       status: this.#part('status'),
       statusShort: this.#part('status-short'),
       reset: this.#part('reset') as HTMLButtonElement,
@@ -137,6 +302,16 @@ export class LabTerminalElement extends HTMLElement {
   }
 }
 
+/** Text in which `backticks` mark code, as nodes. */
+function richText(text: string): Node[] {
+  return text.split('`').map((part, i) => {
+    if (i % 2 === 0) return document.createTextNode(part);
+    const code = document.createElement('code');
+    code.textContent = part;
+    return code;
+  });
+}
+
 declare global {
   interface HTMLElementTagNameMap {
     'lab-terminal': LabTerminalElement;
@@ -144,6 +319,8 @@ declare global {
   interface HTMLElementEventMap {
     'lab-state': LabTerminalEventMap['lab-state'];
     'lab-mark': LabTerminalEventMap['lab-mark'];
+    'lab-session': LabTerminalEventMap['lab-session'];
+    'lab-tab': LabTerminalEventMap['lab-tab'];
   }
 }
 

@@ -1,20 +1,33 @@
 /**
- * The lab terminal once the reader started it (this module and xterm load on demand): wires the
- * connection to the view and keeps the panel around them (state, status line, buttons) in step.
+ * The lab terminal once it is started (this module and xterm load on demand): the session's
+ * terminals as tabs of the dock, and the dock's status line, notice and Reset kept in step with
+ * the main terminal, whose session is the page's sandbox.
+ *
+ * All terminals of a page belong to one session: the main one starts it (or resumes it after a
+ * reload); a terminal a block names (`terminal=redis`) joins it with the main one's session id and
+ * gets a tab the first time a block targets it. A reload opens the remembered terminals again.
  */
-import { ShellMarkReader, type ShellMark } from '../protocol/shell-marks.ts';
-import { LabConnection, type ConnectionState, type Discontinuity } from './connection.ts';
-import type { SessionMemory } from './lab-storage.ts';
-import { terminalStrings, type TerminalStrings } from './strings.ts';
-import { TerminalView } from './view.ts';
+import type { ShellMark } from '../protocol/shell-marks.ts';
+import type { ConnectionState } from './connection.ts';
+import type { PageMemory } from './lab-storage.ts';
+import { terminalStrings, type FailureKind, type TerminalStrings } from './strings.ts';
+import type { BlockTerminal } from './terminal-api.ts';
+import { LabTerminalTab } from './terminal-tab.ts';
+
+/** The session's first terminal (the protocol's MAIN_TERMINAL, not imported: it would pull in zod). */
+const MAIN = 'main';
 
 /** Values of the panel's `data-state` attribute; tests and styles key on them. */
-export type PanelState = 'idle' | 'connecting' | 'preparing' | 'live' | 'reconnecting' | 'ended' | 'error';
+export type PanelState = 'idle' | 'offline' | 'connecting' | 'preparing' | 'live' | 'reconnecting' | 'ended' | 'error';
 
 /** The parts of the panel the component renders (see LabTerminal.astro). */
 export interface PanelParts {
   root: HTMLElement;
+  /** Holds one terminal host per tab. */
+  screen: HTMLElement;
+  /** The main terminal's host. */
   xterm: HTMLElement;
+  tabs: HTMLElement;
   /** The live region: what is going on, in full. */
   status: HTMLElement;
   /** What the bar shows instead when the notice below the terminal has the full text. */
@@ -28,76 +41,108 @@ export interface PanelParts {
 export interface MountOptions {
   lang: string;
   url: string;
-  token: string | null;
-  terminal: string;
-  memory: SessionMemory;
+  token: () => string | null;
+  memory: PageMemory;
   /** Focus the terminal once live: the reader asked for it (not a resume after a reload). */
   focus: boolean;
 }
 
 /** Events the panel root dispatches (they bubble). */
 export interface LabTerminalEventMap {
-  'lab-state': CustomEvent<{ state: PanelState }>;
+  'lab-state': CustomEvent<{ state: PanelState; failure: FailureKind | null }>;
+  /** A mark of the main terminal's shell. */
   'lab-mark': CustomEvent<ShellMark>;
+  /** The main terminal is live in a session; `fresh` when it is not the one the page remembered. */
+  'lab-session': CustomEvent<{ sessionId: string; fresh: boolean }>;
+  /** A terminal's tab was selected (by the reader or by a block that runs in it). */
+  'lab-tab': CustomEvent<{ terminal: string }>;
 }
+
+/** How long the Reset button waits for its confirming second click. */
+const RESET_CONFIRM_MS = 4_000;
 
 /** Below this viewport width the terminal uses a smaller font, to keep some columns on a phone. */
 const NARROW_VIEWPORT = '(max-width: 40rem)';
 
 export class LabTerminalController {
   readonly #parts: PanelParts;
+  readonly #options: MountOptions;
   readonly #strings: TerminalStrings;
-  readonly #view: TerminalView;
-  readonly #connection: LabConnection;
-  #marks = new ShellMarkReader();
-  /** Offset the next output must start at to continue the mark reader's stream. */
-  #marksAt = 0;
+  readonly #tabs = new Map<string, LabTerminalTab>();
+  readonly #main: LabTerminalTab;
+  #active = MAIN;
+  /** The session the tabs belong to, once the main terminal was welcomed in one. */
+  #sessionId: string | null = null;
+  /** The session the page remembered when it loaded, and the terminals open in it. */
+  #remembered: string | null;
+  #restore: string[];
   #resetting = false;
+  #confirmTimer: ReturnType<typeof setTimeout> | null = null;
   #focusWhenLive: boolean;
-  /** The shell shows a prompt and waits for a command line (its last mark was command-start). */
-  #atPrompt = false;
-  /** Command lines from run() waiting for the next prompt, oldest first. */
-  readonly #queued: string[] = [];
+  #disposed = false;
 
   constructor(parts: PanelParts, options: MountOptions) {
     this.#parts = parts;
+    this.#options = options;
     this.#focusWhenLive = options.focus;
     this.#strings = terminalStrings(options.lang);
-    this.#view = new TerminalView(parts.xterm, {
-      label: this.#strings.screenLabel,
-      fontSize: matchMedia(NARROW_VIEWPORT).matches ? 12 : 14,
-    });
-    this.#connection = new LabConnection({
-      url: options.url,
-      token: options.token,
-      terminal: options.terminal,
-      memory: options.memory,
-      size: () => this.#view.size,
-    });
-    this.#connection.on('state', (state) => this.#showState(state));
-    this.#connection.on('output', (data, seq, parsed) => this.#write(data, seq, parsed));
-    this.#connection.on('discontinuity', (kind) => this.#discontinuity(kind));
-    this.#view.onInput((data) => this.#connection.input(data));
-    this.#view.onResize(({ cols, rows }) => this.#connection.resize(cols, rows));
-    parts.reset.addEventListener('click', () => this.reset());
+    this.#remembered = options.memory.session;
+    this.#restore = this.#remembered ? options.memory.terminals.filter((name) => name !== MAIN) : [];
+    parts.xterm.dataset.terminal = MAIN;
+    this.#main = this.#addTab(MAIN, parts.xterm);
+    this.#main.connection.on('state', (state) => this.#showState(state));
+    this.#main.onMark((mark) => parts.root.dispatchEvent(new CustomEvent('lab-mark', { detail: mark, bubbles: true })));
+    parts.reset.addEventListener('click', () => this.#resetClicked());
     parts.noticeAction.addEventListener('click', () => this.#connectAgain());
-    this.#connection.connect();
+    parts.tabs.addEventListener('keydown', (event) => this.#tabKey(event));
+    this.#main.connect();
   }
 
   /**
-   * Types a command line into the shell and presses Enter, once the shell shows a prompt: at once
-   * when it does, else after the command that runs now (or the session's first prompt). Typed any
-   * earlier, before bash's line editor is reading, the line is echoed twice or wrapped wrongly.
+   * The terminal `name` of the session, for a block to run in: the main one, or another that
+   * joins the session (opened now, or again if its shell exited).
    */
-  run(command: string): void {
-    this.#queued.push(command);
-    this.#runQueued();
-    this.#view.focus();
+  terminal(name: string): BlockTerminal {
+    const tab = this.#tabs.get(name) ?? this.#addTab(name, null);
+    if (name !== MAIN && (!tab.started || tab.condition === 'gone')) {
+      tab.want();
+      if (this.#sessionId !== null && this.#main.connection.state.kind === 'live') tab.connect();
+    }
+    return tab;
   }
 
-  /** Sends raw input (keystrokes, control characters) to the shell. */
+  /**
+   * Connects the main terminal again if it ended or failed, as its notice's button would: a Run
+   * after the sandbox timed out starts a new one.
+   */
+  reconnect(): void {
+    const kind = this.#main.connection.state.kind;
+    if (kind === 'ended' || kind === 'failed') this.#main.connect();
+  }
+
+  /** Selects the tab of terminal `name`. */
+  show(name: string): void {
+    const tab = this.#tabs.get(name);
+    if (!tab || this.#disposed) return;
+    this.#active = name;
+    for (const [other, { host }] of this.#tabs) host.hidden = other !== name;
+    for (const button of this.#parts.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')) {
+      const selected = button.dataset.terminal === name;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+    }
+    this.#parts.root.dispatchEvent(new CustomEvent('lab-tab', { detail: { terminal: name }, bubbles: true }));
+  }
+
+  /** Types a command line into the main shell and presses Enter once it shows a prompt. */
+  run(command: string): void {
+    this.#main.run(command);
+    this.#main.focus();
+  }
+
+  /** Sends raw input (keystrokes, control characters) to the main shell. */
   input(data: string): void {
-    this.#connection.input(data);
+    this.#main.input(data);
   }
 
   /** Throws the sandbox away and starts a fresh one. */
@@ -105,57 +150,97 @@ export class LabTerminalController {
     this.#resetting = true;
     this.#focusWhenLive = true; // the Reset button hides while resetting, taking focus with it
     this.#setPanelState('connecting', this.#strings.state.resetting);
-    this.#connection.reset();
+    this.#main.connection.reset();
   }
 
-  /** The terminal's text (screen and scrollback), for tests and assistive features. */
-  text(): string {
-    return this.#view.text();
+  /** A terminal's text (screen and scrollback), for tests and assistive features. */
+  text(name: string = MAIN): string {
+    return this.#tabs.get(name)?.text() ?? '';
   }
 
   focus(): void {
-    this.#view.focus();
+    this.#tabs.get(this.#active)?.focus();
   }
 
   dispose(): void {
-    this.#connection.dispose();
-    this.#view.dispose();
+    this.#disposed = true;
+    this.#disarmReset();
+    for (const tab of this.#tabs.values()) tab.dispose();
+    this.#tabs.clear();
   }
 
-  #write(data: string, seq: number, parsed: () => void): void {
-    if (seq !== this.#marksAt) this.#marks = new ShellMarkReader(); // a gap: start reading afresh
-    this.#marksAt = seq + data.length;
-    const marks = this.#marks.feed(data, seq);
-    this.#view.write(data, () => {
-      parsed();
-      // Reported once xterm has parsed the output before the mark, so the screen shows it.
-      for (const mark of marks) {
-        this.#atPrompt = mark.kind === 'command-start';
-        this.#runQueued();
-        this.#parts.root.dispatchEvent(new CustomEvent('lab-mark', { detail: mark, bubbles: true }));
-      }
-    });
-  }
-
-  #runQueued(): void {
-    const command = this.#atPrompt ? this.#queued.shift() : undefined;
-    if (command === undefined) return;
-    this.#atPrompt = false;
-    this.#connection.input(`${command}\r`);
-  }
-
-  #discontinuity(kind: Discontinuity): void {
-    this.#atPrompt = false; // until the output that follows shows a prompt again
-    switch (kind) {
-      case 'trimmed':
-        return this.#view.note(this.#strings.note.trimmed);
-      case 'session-gone':
-        return this.#view.note(this.#strings.note.sessionGone);
-      case 'reset':
-        this.#resetting = true;
-        this.#view.clear();
-        return this.#view.note(this.#strings.note.reset);
+  #addTab(name: string, existingHost: HTMLElement | null): LabTerminalTab {
+    let host = existingHost;
+    if (!host) {
+      host = document.createElement('div');
+      host.className = 'xterm-host';
+      host.dataset.terminal = name;
+      host.hidden = true;
+      this.#parts.screen.prepend(host);
     }
+    host.id = `lab-terminal-${name}`;
+    host.setAttribute('role', 'tabpanel');
+    host.setAttribute('aria-labelledby', `lab-tab-${name}`);
+    const joins = name !== MAIN;
+    const tab = new LabTerminalTab(host, {
+      name,
+      url: this.#options.url,
+      token: this.#options.token,
+      memory: joins ? this.#options.memory.joined(name) : this.#options.memory.main(),
+      joins,
+      strings: this.#strings,
+      fontSize: matchMedia(NARROW_VIEWPORT).matches ? 12 : 14,
+      sessionLive: () => this.#main.connection.state.kind !== 'ended',
+    });
+    this.#tabs.set(name, tab);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.id = `lab-tab-${name}`;
+    button.setAttribute('role', 'tab');
+    button.setAttribute('aria-controls', host.id);
+    button.setAttribute('aria-selected', String(this.#active === name));
+    button.tabIndex = this.#active === name ? 0 : -1;
+    button.dataset.terminal = name;
+    button.textContent = name === MAIN ? this.#strings.mainTab : name;
+    button.addEventListener('click', () => {
+      this.show(name);
+      tab.focus();
+    });
+    tab.onChange(() => (button.dataset.condition = tab.condition));
+    button.dataset.condition = tab.condition;
+    this.#parts.tabs.append(button);
+    // One terminal needs no tabs; the second one's arrival shows them.
+    this.#parts.tabs.hidden = this.#tabs.size < 2;
+    return tab;
+  }
+
+  #removeTab(name: string): void {
+    const tab = this.#tabs.get(name);
+    if (!tab || name === MAIN) return;
+    tab.dispose();
+    tab.host.remove();
+    this.#tabs.delete(name);
+    this.#parts.tabs.querySelector(`[data-terminal="${CSS.escape(name)}"]`)?.remove();
+    this.#parts.tabs.hidden = this.#tabs.size < 2;
+    if (this.#active === name) this.show(MAIN);
+  }
+
+  #sessionLive(): void {
+    const sessionId = this.#main.connection.sessionId;
+    if (sessionId === null) return;
+    if (sessionId !== this.#sessionId) {
+      // A different sandbox: the terminals opened in the old one are gone with it (one a block
+      // asks for meanwhile opens in the new one).
+      if (this.#sessionId !== null) for (const [name, tab] of [...this.#tabs]) if (tab.started && !tab.wanted) this.#removeTab(name);
+      this.#sessionId = sessionId;
+      const fresh = sessionId !== this.#remembered;
+      this.#remembered = sessionId;
+      this.#parts.root.dispatchEvent(new CustomEvent('lab-session', { detail: { sessionId, fresh }, bubbles: true }));
+      const restore = fresh ? [] : this.#restore;
+      this.#restore = [];
+      for (const name of restore) (this.#tabs.get(name) ?? this.#addTab(name, null)).want();
+    }
+    for (const tab of this.#tabs.values()) if (tab.wanted) tab.connect();
   }
 
   #showState(state: ConnectionState): void {
@@ -168,39 +253,40 @@ export class LabTerminalController {
       case 'live':
         this.#resetting = false;
         this.#setPanelState('live', t.state.live(state.provider));
+        this.#sessionLive();
         // Focus follows the reader's own action only: a resume after a reload must not scroll the
         // page to the terminal.
-        if (this.#focusWhenLive || this.#parts.root.contains(document.activeElement)) this.#view.focus();
+        if (this.#focusWhenLive || this.#parts.root.contains(document.activeElement)) this.focus();
         this.#focusWhenLive = false;
         return;
       case 'reconnecting':
         return this.#setPanelState('reconnecting', t.state.reconnecting(Math.round(state.delayMs / 100) / 10));
       case 'ended':
         this.#resetting = false;
-        this.#queued.length = 0;
         this.#setPanelState('ended', t.ended(state.reason, state.exitCode), t.state.ended);
         return this.#showNotice(t.ended(state.reason, state.exitCode), t.newSandbox);
       case 'failed': {
         this.#resetting = false;
-        this.#queued.length = 0;
         const message = t.failure[state.failure];
         const detail = state.detail && ['sandbox-failed', 'internal', 'incompatible'].includes(state.failure) ? ` (${state.detail})` : '';
-        this.#setPanelState('error', message + detail, t.state.error);
+        this.#setPanelState('error', message + detail, t.state.error, state.failure);
         const action = state.failure === 'replaced' ? t.useHere : t.retry;
         return this.#showNotice(message + detail, action);
       }
     }
   }
 
-  #setPanelState(state: PanelState, status: string, short = ''): void {
+  #setPanelState(state: PanelState, status: string, short = '', failure: FailureKind | null = null): void {
     const { root, reset, notice } = this.#parts;
-    const changed = root.dataset.state !== state;
+    const changed = root.dataset.state !== state || (root.dataset.failure ?? null) !== failure;
     root.dataset.state = state;
+    if (failure) root.dataset.failure = failure;
+    else delete root.dataset.failure;
     setRichText(this.#parts.status, status);
     this.#parts.statusShort.textContent = short;
     reset.hidden = !(state === 'live' || state === 'preparing');
     if (state !== 'ended' && state !== 'error') notice.hidden = true;
-    if (changed) root.dispatchEvent(new CustomEvent('lab-state', { detail: { state }, bubbles: true }));
+    if (changed) root.dispatchEvent(new CustomEvent('lab-state', { detail: { state, failure }, bubbles: true }));
   }
 
   /** Shows what ended or failed, with a button that connects again (a new session after an end). */
@@ -210,9 +296,47 @@ export class LabTerminalController {
     this.#parts.notice.hidden = false;
   }
 
+  /**
+   * Reset throws away what the reader built; once blocks have run in this sandbox, it asks for a
+   * second click (the button says so for a few seconds) instead of a modal dialog.
+   */
+  #resetClicked(): void {
+    const button = this.#parts.reset;
+    const label = button.querySelector<HTMLElement>('[data-part="reset-label"]') ?? button;
+    const hasWork = Object.keys(this.#options.memory.blocks).length > 0 || this.#tabs.size > 1;
+    if (hasWork && button.dataset.confirm === undefined) {
+      button.dataset.confirm = '';
+      label.textContent = this.#strings.resetConfirm;
+      this.#confirmTimer = setTimeout(() => this.#disarmReset(), RESET_CONFIRM_MS);
+      return;
+    }
+    this.#disarmReset();
+    this.reset();
+  }
+
+  #disarmReset(): void {
+    if (this.#confirmTimer !== null) clearTimeout(this.#confirmTimer);
+    this.#confirmTimer = null;
+    const button = this.#parts.reset;
+    delete button.dataset.confirm;
+    (button.querySelector<HTMLElement>('[data-part="reset-label"]') ?? button).textContent = this.#strings.reset;
+  }
+
   #connectAgain(): void {
     this.#focusWhenLive = true;
-    this.#connection.connect();
+    this.#main.connect();
+  }
+
+  /** Arrow keys, Home and End move between tabs (the WAI-ARIA tabs pattern, automatic activation). */
+  #tabKey(event: KeyboardEvent): void {
+    const names = [...this.#parts.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')].map((button) => button.dataset.terminal ?? MAIN);
+    const at = names.indexOf(this.#active);
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: names.length - 1 }[event.key];
+    if (next === undefined || names.length === 0) return;
+    event.preventDefault();
+    const name = names[(next + names.length) % names.length] ?? MAIN;
+    this.show(name);
+    this.#parts.tabs.querySelector<HTMLButtonElement>(`[data-terminal="${CSS.escape(name)}"]`)?.focus();
   }
 }
 

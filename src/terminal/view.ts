@@ -148,11 +148,21 @@ export class TerminalView {
     this.#term.focus();
   }
 
-  /** The text of the screen and scrollback, one line each, trailing blanks trimmed. */
+  /**
+   * The text of the screen and scrollback, one line each as the program wrote it (a line the
+   * terminal wrapped at its width is joined again), trailing blanks trimmed.
+   */
   text(): string {
     const buffer = this.#term.buffer.active;
     const lines: string[] = [];
-    for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+    for (let y = 0; y < buffer.length; y++) {
+      const line = buffer.getLine(y);
+      if (!line) continue;
+      // A row that continues on the next one keeps its trailing blanks: they are part of the line.
+      const text = line.translateToString(!buffer.getLine(y + 1)?.isWrapped);
+      if (line.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     return lines.join('\n');
   }
