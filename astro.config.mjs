@@ -40,6 +40,7 @@ export default defineConfig({
           items: [
             { slug: 'lab' },
             { slug: 'docker-network', label: 'Docker 网络', translations: { en: 'Docker networking' } },
+            { slug: 'network-modes', label: '网络模式', translations: { en: 'Network modes' } },
           ],
         },
       ],

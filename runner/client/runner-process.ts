@@ -1,8 +1,14 @@
-/** Starts the real runner (runner/main.ts) as a child process for a test, and stops it. */
+/**
+ * Starts the real runner (runner/main.ts) as a child process, on a port of its own, for a client
+ * that drives it from outside: the doc-tests, the benchmarks, the integration tests.
+ */
 import { fork, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../runner/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+/** A runner that has not said it listens by then will not. */
+const START_TIMEOUT_MS = 30_000;
 
 export interface RunningRunner {
   url: string;
@@ -11,11 +17,14 @@ export interface RunningRunner {
   origin: string;
   wsUrl: string;
   process: ChildProcess;
+  /** The owner label on the sandboxes this runner creates (runner/docker.ts `LABEL.owner`). */
+  owner: string;
   /** Everything the runner logged (JSON lines on stdout, messages on stderr). */
   logs(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `env` overrides the runner's settings (LAB_*); the port defaults to any free one. */
 export async function startRunner(env: Record<string, string> = {}): Promise<RunningRunner> {
   let output = '';
   const child = fork(MAIN, [], {
@@ -25,7 +34,7 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const listening = await new Promise<{ url: string; port: number; token: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runner did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`runner did not start:\n${output}`)), START_TIMEOUT_MS);
     child.on('message', (message: { type?: string; url: string; port: number; token: string }) => {
       if (message.type === 'listening') {
         clearTimeout(timer);
@@ -43,6 +52,7 @@ export async function startRunner(env: Record<string, string> = {}): Promise<Run
     origin: `http://127.0.0.1:${listening.port}`,
     wsUrl: `ws://127.0.0.1:${listening.port}/lab/ws`,
     process: child,
+    owner: `${child.pid}@${hostname()}`,
     logs: () => output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The README's two commands land here:
+# The README's commands land here:
 #   npm start [-- runner flags]   installs what is missing, builds the site, starts it with a live runner
 #   npm test                      installs what is missing, type-checks, lints, runs the whole suite
+#   npm run doctest [-- WORD…]    installs what is missing, runs every page's blocks and checks their recordings
+#   npm run record [-- WORD…]     the same, and rewrites the recordings (content/recordings/)
 # Each step skips what is already there: Node 22, npm packages, the Docker engine, the lab images,
 # Chromium (tests only).
 set -euo pipefail
@@ -55,11 +57,17 @@ case "$mode" in
     npx astro check --minimumSeverity warning >&2
     npx eslint .
     build_site
-    say "unit, integration and browser tests"
+    say "unit, integration, doc-tests and browser tests"
     exec node --test --test-reporter=spec --test-concurrency=1 --test-timeout=900000 \
-      'tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/e2e/**/*.test.ts'
+      'tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/doctest/**/*.test.ts' 'tests/e2e/**/*.test.ts'
+    ;;
+  doctest)
+    exec node runner/doctest/main.ts "$@"
+    ;;
+  record)
+    exec node runner/doctest/main.ts --record "$@"
     ;;
   *)
-    die "usage: run.sh start|test"
+    die "usage: run.sh start|test|doctest|record"
     ;;
 esac

@@ -3,13 +3,16 @@
  * fence Starlight renders, whichever Markdown processor Astro uses, and keeps Expressive Code's
  * frame, highlighting and copy button. For a `sh run` fence it adds the block's id and metadata
  * (`data-lab-block`) for the page's Run controls; an `output` fence gets the label that says it is
- * the tutorial's own output; a `hidden` block folds into a <details>.
+ * the tutorial's own output; a `hidden` block folds into a <details>. Under each runnable block
+ * goes its recorded output (src/blocks/recordings.ts), when content/recordings holds a recording
+ * of this version of the block: the static page shows it with no runner and no JavaScript.
  *
  * Metadata errors stop the build with the page and the fence named.
  */
 import { definePlugin, type ExpressiveCodeBlock } from '@astrojs/starlight/expressive-code';
-import { h } from '@astrojs/starlight/expressive-code/hast';
-import { BlockNamer, parseFence, RunnableMetaError, toBlockData, type FenceKind } from './runnable.ts';
+import { h, type Element, type Parents } from '@astrojs/starlight/expressive-code/hast';
+import { findRecording, RECORDING_STYLES, renderRecording } from './recordings.ts';
+import { BlockNamer, normalizeCode, parseFence, RunnableMetaError, sourceHash, toBlockData, type FenceKind } from './runnable.ts';
 
 const LABELS = {
   output: { 'zh-CN': '教程中的输出', en: "The tutorial's output" },
@@ -37,11 +40,23 @@ function namerFor(block: ExpressiveCodeBlock): BlockNamer {
   return namer;
 }
 
-const kinds = new WeakMap<ExpressiveCodeBlock, { fence: FenceKind; id: string | null }>();
+const kinds = new WeakMap<ExpressiveCodeBlock, { fence: FenceKind; id: string | null; hash: string | null }>();
+
+/** The element whose children hold `node`, anywhere under `root`. */
+function parentOf(root: Parents, node: Element): Parents | null {
+  if (root.children.includes(node)) return root;
+  for (const child of root.children) {
+    if (child.type !== 'element') continue;
+    const found = parentOf(child, node);
+    if (found) return found;
+  }
+  return null;
+}
 
 export function pluginRunnableBlocks() {
   return definePlugin({
     name: 'docker-network-lab runnable blocks',
+    baseStyles: RECORDING_STYLES,
     hooks: {
       preprocessMetadata: ({ codeBlock }) => {
         let fence: FenceKind;
@@ -53,7 +68,9 @@ export function pluginRunnableBlocks() {
           throw new Error(`${where}: the fence \`${codeBlock.language} ${codeBlock.meta}\` (${codeBlock.code.split('\n')[0]}…): ${error.message}`, { cause: error });
         }
         const id = fence.kind === 'runnable' ? namerFor(codeBlock).next(codeBlock.code) : null;
-        kinds.set(codeBlock, { fence, id });
+        // Hashed before other plugins may rewrite the meta, as extractBlocks hashes it.
+        const hash = fence.kind === 'runnable' ? sourceHash(codeBlock.meta, codeBlock.code) : null;
+        kinds.set(codeBlock, { fence, id, hash });
         if (fence.kind === 'output') codeBlock.props.title = label('output', codeBlock.locale);
         if (fence.kind === 'runnable') codeBlock.props.frame = 'terminal';
       },
@@ -71,6 +88,23 @@ export function pluginRunnableBlocks() {
         renderData.blockAst.properties.id = `block-${id}`;
         if (fence.block.hidden) {
           renderData.blockAst = h('details', { class: 'lab-hidden-block' }, [h('summary', label('hidden', codeBlock.locale)), renderData.blockAst]);
+        }
+      },
+      postprocessRenderedBlockGroup: ({ renderedGroupContents, renderData }) => {
+        for (const { codeBlock, renderedBlockAst } of renderedGroupContents) {
+          const seen = kinds.get(codeBlock);
+          if (seen?.fence.kind !== 'runnable' || seen.id === null || seen.hash === null) continue;
+          const file = codeBlock.parentDocument?.sourceFilePath;
+          const recording = file ? findRecording(file, seen.id, seen.hash) : null;
+          if (!recording) continue; // the doc-tests report a block without a fresh recording
+          const shown = renderRecording(seen.id, recording, { code: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
+          // Right under the block's frame; inside the <details> of a hidden block, so it folds with it.
+          if (renderedBlockAst.tagName === 'details') {
+            renderedBlockAst.children.push(shown);
+            continue;
+          }
+          const parent = parentOf(renderData.groupAst, renderedBlockAst);
+          if (parent) parent.children.splice(parent.children.indexOf(renderedBlockAst) + 1, 0, shown);
         }
       },
     },

@@ -1,0 +1,205 @@
+/**
+ * One terminal of a page's session, as the doc-tests type into it. It knows whether the lab shell
+ * waits for a command line (its OSC 133 marks say so) or a program runs in it (a block ended at
+ * that program's prompt), and ends each block the way the block says:
+ * - typed into the lab shell: the shell's command-finished mark, with the exit status;
+ * - with `prompt=`: that prompt on the terminal's last line;
+ * - with `until=`: then the condition, re-run in the same terminal until it exits 0.
+ * A block that outlives its timeout gets Ctrl-C, as a reader's Stop button sends.
+ */
+import { LabClient, type OutputChunk } from '../client/lab-client.ts';
+import { endedAtPrompt, showsPrompt } from '../../src/blocks/recordings.ts';
+import type { RunnableBlock } from '../../src/blocks/runnable.ts';
+
+/** After Ctrl-C, how long the terminal has to show a prompt again before it counts as stuck. */
+const RECOVER_MS = 10_000;
+/** How long a shell that just finished a command has to print its next prompt. */
+const PROMPT_MS = 10_000;
+/** Between two tries of an `until` condition. */
+const UNTIL_PAUSE_SECONDS = 0.5;
+
+export interface TypedBlock {
+  /** Output of the terminal from the block's input to its end (`until` not included). */
+  chunks: OutputChunk[];
+  /** performance.now() when the block was typed. */
+  startedAt: number;
+  /** ms from the input to the end of the block and its `until`. */
+  totalMs: number;
+  exitCode: number | null;
+  /** What went wrong on the way, if anything (a timeout, a program that exited, …); null when the block ended normally. */
+  problem: string | null;
+  /** False when the terminal did not come back to a prompt after a problem: later blocks cannot run in it. */
+  usable: boolean;
+}
+
+export class BlockTerminal {
+  readonly name: string;
+  readonly client: LabClient;
+  /** The prompt of the program the last block left running, or null at the lab shell. */
+  #program: RegExp | null = null;
+
+  constructor(name: string, client: LabClient) {
+    this.name = name;
+    this.client = client;
+  }
+
+  /** Waits for the lab shell's first prompt. */
+  async ready(timeoutMs: number): Promise<void> {
+    await this.client.until(() => this.client.atShellPrompt, timeoutMs, `the first prompt of terminal ${this.name}`);
+  }
+
+  async type(code: string, block: RunnableBlock): Promise<TypedBlock> {
+    const client = this.client;
+    const deadline = performance.now() + block.timeout * 1000;
+    const state = await this.#settle();
+    await client.parsed();
+    if (state === 'busy') return this.#refused(`terminal ${this.name} is still busy with an earlier command`);
+    if (state === 'program' && !block.prompt) {
+      return this.#refused(`terminal ${this.name} runs a program (an earlier block ended at its prompt), and this block has no prompt= to say when it ends`);
+    }
+    const atShell = state === 'shell';
+
+    const chunks: OutputChunk[] = [];
+    const stop = client.onOutput((chunk) => chunks.push(chunk));
+    const startOffset = client.offset;
+    const startMark = client.marks.length;
+    const startedAt = performance.now();
+    // The lab shell takes a block as a paste, so a loop or a heredoc arrives whole; a program gets typed lines.
+    if (atShell) client.pasteLine(code);
+    else client.type(code.split('\n').map((line) => `${line}\r`).join(''));
+
+    let exitCode: number | null = null;
+    let endOffset: number;
+    try {
+      if (block.prompt) {
+        const exited = await this.#promptOrExit(code, block.prompt, startOffset, atShell ? startMark : null, deadline);
+        endOffset = client.offset;
+        if (exited) {
+          stop();
+          this.#program = null;
+          const ms = performance.now() - startedAt;
+          const problem = `the program exited with status ${exited.exitCode} before its prompt /${block.prompt.source}/ appeared`;
+          return { chunks: cutAt(chunks, exited.at), startedAt, totalMs: ms, exitCode: exited.exitCode, problem, usable: true };
+        }
+        // The block leaves the terminal in a program, unless the lab shell printed its prompt again.
+        this.#program = client.atShellPrompt && (client.lastMark?.at ?? 0) > startOffset ? null : block.prompt;
+      } else {
+        const finished = await this.#finished(startMark, deadline);
+        exitCode = finished.exitCode;
+        endOffset = finished.at;
+      }
+    } catch {
+      stop();
+      return this.#timedOut(chunks, startedAt, block);
+    }
+    stop();
+    const own = cutAt(chunks, endOffset);
+    const waited = block.until ? await this.#until(block.until, deadline) : null;
+    return { chunks: own, startedAt, totalMs: performance.now() - startedAt, exitCode, problem: waited?.problem ?? null, usable: waited?.usable ?? true };
+  }
+
+  /** Where the terminal is: at the lab shell's prompt, in a program, or busy; waits for a prompt the shell is printing. */
+  async #settle(): Promise<'shell' | 'program' | 'busy'> {
+    if (this.#program) return 'program';
+    const last = this.client.lastMark?.kind;
+    if (last === 'command-finished' || last === 'prompt-start') {
+      await this.client.until(() => this.client.atShellPrompt, PROMPT_MS, `the prompt of terminal ${this.name}`).catch(() => {
+        // Reported below as a busy terminal.
+      });
+    }
+    return this.client.atShellPrompt ? 'shell' : 'busy';
+  }
+
+  async #finished(fromMark: number, deadline: number) {
+    const client = this.client;
+    const executed = await client.nextMark('command-executed', fromMark, remaining(deadline));
+    const index = client.marks.indexOf(executed);
+    return client.nextMark('command-finished', index + 1, remaining(deadline));
+  }
+
+  /**
+   * Resolves when the block typed from `fromOffset` on has ended at `prompt` (null), or with the
+   * shell's command-finished mark when the program it started exited first (`fromMark`: typed at the shell).
+   */
+  async #promptOrExit(code: string, prompt: RegExp, fromOffset: number, fromMark: number | null, deadline: number): Promise<{ exitCode: number | null; at: number } | null> {
+    const client = this.client;
+    const finished = () => (fromMark === null ? undefined : client.marks.slice(fromMark).find((m) => m.kind === 'command-finished'));
+    const prompted = () => endedAtPrompt(client.outputSince(fromOffset), { code, prompt });
+    await client.until(() => prompted() || finished() !== undefined, remaining(deadline), `the prompt ${prompt}`);
+    const mark = finished();
+    return mark && mark.kind === 'command-finished' && !prompted() ? { exitCode: mark.exitCode, at: mark.at } : null;
+  }
+
+  /**
+   * Re-runs `condition` until it exits 0, as one loop typed into the terminal: the lab shell marks
+   * the loop's end; in a program's shell, the loop prints the same mark itself.
+   */
+  async #until(condition: string, deadline: number): Promise<{ problem: string; usable: boolean } | null> {
+    const client = this.client;
+    const loop = `until ${condition}; do sleep ${UNTIL_PAUSE_SECONDS}; done`;
+    await client.parsed();
+    const fromMark = client.marks.length;
+    const program = this.#program;
+    if (program) client.type(`${loop}; printf '\\033]133;D;%s\\007' "$?"\r`);
+    else client.pasteLine(loop);
+    try {
+      if (program) {
+        const finished = await client.nextMark('command-finished', fromMark, remaining(deadline));
+        await client.until(() => showsPrompt(client.outputSince(finished.at), program), PROMPT_MS, `the prompt ${program}`);
+      } else {
+        await this.#finished(fromMark, deadline);
+      }
+      return null;
+    } catch {
+      const usable = await this.#interrupt(fromMark);
+      return { problem: `until: the condition \`${condition}\` did not exit 0 in time`, usable };
+    }
+  }
+
+  /** Ctrl-C, then waits for a prompt on a line of its own: the shell's marks, or the program's prompt. */
+  async #interrupt(fromMark: number): Promise<boolean> {
+    const client = this.client;
+    const from = client.offset;
+    client.interrupt();
+    const program = this.#program;
+    const prompted = program
+      ? () => {
+          const since = client.outputSince(from);
+          return since.includes('\n') && showsPrompt(since, program);
+        }
+      : () => client.marks.slice(fromMark).some((m) => m.kind === 'command-finished') && client.atShellPrompt;
+    return client.until(prompted, RECOVER_MS, 'a prompt after Ctrl-C').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async #timedOut(chunks: OutputChunk[], startedAt: number, block: RunnableBlock): Promise<TypedBlock> {
+    const client = this.client;
+    const what = block.prompt ? `its prompt /${block.prompt.source}/` : 'the end of the command';
+    const closed = client.socket.readyState !== client.socket.OPEN;
+    const usable = closed ? false : await this.#interrupt(client.marks.length);
+    if (!usable) this.#program = null;
+    const ms = performance.now() - startedAt;
+    const problem = closed ? `the terminal closed while waiting for ${what}` : `${what} did not come within ${block.timeout} s; sent Ctrl-C`;
+    return { chunks, startedAt, totalMs: ms, exitCode: null, problem, usable };
+  }
+
+  #refused(problem: string): TypedBlock {
+    return { chunks: [], startedAt: performance.now(), totalMs: 0, exitCode: null, problem, usable: true };
+  }
+}
+
+function remaining(deadline: number): number {
+  return Math.max(1, deadline - performance.now());
+}
+
+/** The chunks up to offset `end` (exclusive), the last one cut there. */
+function cutAt(chunks: OutputChunk[], end: number): OutputChunk[] {
+  const out: OutputChunk[] = [];
+  for (const chunk of chunks) {
+    if (chunk.offset >= end) break;
+    out.push(chunk.offset + chunk.data.length <= end ? chunk : { ...chunk, data: chunk.data.slice(0, end - chunk.offset) });
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+/**
+ * One page's run: a fresh session (a fresh sandbox) on the runner, opened through the wire protocol
+ * the page uses, and its runnable blocks typed in order into their terminals, each checked against
+ * its expectations and recorded.
+ */
+import { DEFAULT_SIZE, LabClient, type OutputChunk } from '../client/lab-client.ts';
+import type { RunningRunner } from '../client/runner-process.ts';
+import { outputText, plainText, type CastEvent, type CastHeader } from '../../src/blocks/recordings.ts';
+import type { ExtractedBlock } from '../../src/blocks/extract.ts';
+import { MAIN_TERMINAL } from '../../src/protocol/wire.ts';
+import { BlockTerminal } from './block-terminal.ts';
+import type { DocPage } from './pages.ts';
+
+/** A sandbox booted on demand takes a few seconds; on a busy machine, more. */
+const SESSION_START_MS = 180_000;
+/** The driver's own terminal, opened once per page to ask the sandbox's engine its version. */
+const PROBE_TERMINAL = 'doctest-probe';
+const PROBE_MS = 30_000;
+
+export interface BlockOutcome {
+  page: DocPage;
+  /** 0-based position in the page's runnable blocks. */
+  index: number;
+  block: ExtractedBlock;
+  status: 'passed' | 'failed' | 'skipped';
+  /** What did not hold, one line each: "exit status: expected 0, got 1". */
+  failures: string[];
+  exitCode: number | null;
+  /** The block's output as `expect` saw it. */
+  output: string;
+  /** From the input to the end of the block and its `until`. */
+  durationMs: number;
+  recordedAt: Date;
+  cast: { header: CastHeader; events: CastEvent[] };
+}
+
+export class PageRun {
+  readonly page: DocPage;
+  readonly sessionId: string;
+  readonly engine: string;
+  readonly #runner: RunningRunner;
+  readonly #terminals = new Map<string, BlockTerminal>();
+  readonly #size: { cols: number; rows: number };
+  /** Why the rest of the page cannot run (a terminal that did not come back), once that happens. */
+  #stuck: string | null = null;
+
+  private constructor(runner: RunningRunner, page: DocPage, main: BlockTerminal, sessionId: string, engine: string, size: { cols: number; rows: number }) {
+    this.#runner = runner;
+    this.page = page;
+    this.sessionId = sessionId;
+    this.engine = engine;
+    this.#size = size;
+    this.#terminals.set(MAIN_TERMINAL, main);
+  }
+
+  /** Opens a new session for `page` and waits for its shell. */
+  static async open(runner: RunningRunner, page: DocPage, size: { cols: number; rows: number } = DEFAULT_SIZE): Promise<PageRun> {
+    const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    client.hello(size);
+    const welcome = await client.message('welcome', SESSION_START_MS);
+    const main = new BlockTerminal(MAIN_TERMINAL, client);
+    await main.ready(SESSION_START_MS);
+    const engine = await probeEngine(runner, welcome.sessionId, size);
+    return new PageRun(runner, page, main, welcome.sessionId, engine, size);
+  }
+
+  get stuck(): string | null {
+    return this.#stuck;
+  }
+
+  async run(index: number): Promise<BlockOutcome> {
+    const block = this.page.blocks[index] as ExtractedBlock;
+    const base = { page: this.page, index, block, exitCode: null, output: '', durationMs: 0, recordedAt: new Date() };
+    if (this.#stuck) return { ...base, status: 'skipped', failures: [this.#stuck], cast: this.#cast(block, [], performance.now()) };
+
+    let terminal: BlockTerminal;
+    try {
+      terminal = await this.#terminal(block.data.terminal);
+    } catch (error) {
+      this.#stuck = `not run: terminal ${block.data.terminal} could not be opened`;
+      return { ...base, status: 'failed', failures: [`terminal ${block.data.terminal} could not be opened: ${(error as Error).message}`], cast: this.#cast(block, [], performance.now()) };
+    }
+    const typed = await terminal.type(block.data.command, block.block);
+    const stream = typed.chunks.map((chunk) => chunk.data).join('');
+    const output = outputText(stream, { code: block.data.command, prompt: block.block.prompt });
+    // A block that did not end as it should has no exit status to check; its output still is.
+    const failures = typed.problem ? [typed.problem, ...expectationFailures(block, typed.exitCode, output).filter((f) => f.startsWith('output'))] : expectationFailures(block, typed.exitCode, output);
+    if (!typed.usable) this.#stuck = `not run: terminal ${terminal.name} did not come back after block ${index + 1} (line ${block.line})`;
+    return {
+      ...base,
+      status: failures.length ? 'failed' : 'passed',
+      failures,
+      exitCode: typed.exitCode,
+      output,
+      durationMs: typed.totalMs,
+      recordedAt: new Date(performance.timeOrigin + typed.startedAt),
+      cast: this.#cast(block, typed.chunks, typed.startedAt),
+    };
+  }
+
+  #cast(block: ExtractedBlock, chunks: OutputChunk[], startedAt: number): BlockOutcome['cast'] {
+    return {
+      header: {
+        version: 2,
+        width: this.#size.cols,
+        height: this.#size.rows,
+        timestamp: Math.round((performance.timeOrigin + startedAt) / 1000),
+        title: `${this.page.slug}: ${block.data.command.split('\n')[0]}`,
+        env: { TERM: 'xterm-256color', SHELL: '/bin/bash' },
+      },
+      events: chunks.map((chunk): CastEvent => [Math.round(chunk.at - startedAt) / 1000, 'o', chunk.data]),
+    };
+  }
+
+  async #terminal(name: string): Promise<BlockTerminal> {
+    let terminal = this.#terminals.get(name);
+    if (!terminal) {
+      const runner = this.#runner;
+      const client = await LabClient.joinTerminal(runner.wsUrl, { token: runner.token, origin: runner.origin, sessionId: this.sessionId, terminal: name, ...this.#size });
+      terminal = new BlockTerminal(name, client);
+      await terminal.ready(PROBE_MS);
+      this.#terminals.set(name, terminal);
+    }
+    return terminal;
+  }
+
+  /** Ends the session (as Reset does): the runner removes the sandbox with everything in it. */
+  async close(): Promise<void> {
+    const main = this.#terminals.get(MAIN_TERMINAL)?.client;
+    if (main && main.socket.readyState === main.socket.OPEN) {
+      main.send({ type: 'reset' });
+      await main.closed;
+    }
+    await Promise.all([...this.#terminals.values()].map((t) => (t.client.socket.readyState === t.client.socket.CLOSED ? null : t.client.close())));
+  }
+}
+
+/** The block's expectations that its exit status and output do not meet, one line each. */
+export function expectationFailures(block: ExtractedBlock, exitCode: number | null, output: string): string[] {
+  const failures: string[] = [];
+  const { exit, expect } = block.block;
+  if (typeof exit === 'number' && exitCode !== exit) failures.push(`exit status: expected ${exit}, got ${exitCode ?? 'none'}`);
+  if (exit === 'nonzero' && (exitCode === 0 || exitCode === null)) failures.push(`exit status: expected a failure (nonzero), got ${exitCode ?? 'none'}`);
+  if (expect && !expect.test(output)) failures.push(`output: expected to match /${expect.source}/`);
+  return failures;
+}
+
+/** The version of the sandbox's Docker engine, asked in a terminal of the driver's own that then exits. */
+async function probeEngine(runner: RunningRunner, sessionId: string, size: { cols: number; rows: number }): Promise<string> {
+  const probe = await LabClient.joinTerminal(runner.wsUrl, { token: runner.token, origin: runner.origin, sessionId, terminal: PROBE_TERMINAL, ...size });
+  try {
+    const { exitCode, output } = await probe.run(`docker version --format '{{.Server.Version}}'`, PROBE_MS);
+    const version = /^(\d+\.\d+\.\d+\S*)\s*$/m.exec(plainText(output))?.[1];
+    if (exitCode !== 0 || !version) throw new Error(`could not read the sandbox's engine version: ${plainText(output).trim()}`);
+    return version;
+  } finally {
+    probe.type('exit\r');
+    await probe.closed;
+  }
+}

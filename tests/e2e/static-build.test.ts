@@ -1,0 +1,181 @@
+/**
+ * The static site as `astro build` leaves it in dist/ (the test command builds it first): both
+ * locales are there, every runnable block shows the output recorded for it, with when and on which
+ * engine, and nothing in it makes a reader's browser ask another host for anything.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tokenizer, type Token as AcornToken } from 'acorn';
+import { fromHtml } from 'hast-util-from-html';
+import { select } from 'hast-util-select';
+import { toText } from 'hast-util-to-text';
+import type { Element, Root } from 'hast';
+import { extractBlocks } from '../../src/blocks/extract.ts';
+import { castStream, decodeCast, locatePage, outputText, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const DOCS = join(ROOT, 'content/docs');
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+const pageFiles = files(DOCS)
+  .filter((f) => /\.mdx?$/.test(f))
+  .map((f) => relative(ROOT, f));
+
+/** content/docs/en/network-modes.mdx -> dist/en/network-modes/index.html; index pages -> dist/[en/]index.html */
+function builtPage(file: string): string {
+  const where = locatePage(file);
+  assert.ok(where, file);
+  const path = where.slug === 'index' ? [] : [where.slug];
+  return join(DIST, ...(where.locale ? [where.locale] : []), ...path, 'index.html');
+}
+
+const parsed = new Map<string, Root>();
+function html(path: string): Root {
+  if (!parsed.has(path)) parsed.set(path, fromHtml(readFileSync(path, 'utf8')));
+  return parsed.get(path) as Root;
+}
+
+test('dist/ holds every page in both locales, each in its language', () => {
+  assert.ok(existsSync(DIST), 'dist/ is built (npm test builds it before the tests)');
+  const roots = pageFiles.filter((f) => locatePage(f)?.locale === null);
+  assert.ok(roots.length >= 3, 'the home page, the lab page and the tutorial at least');
+  for (const file of roots) {
+    const twin = file.replace('content/docs/', 'content/docs/en/');
+    assert.ok(pageFiles.includes(twin), `${file} has an English twin`);
+    for (const [source, lang] of [[file, 'zh-CN'], [twin, 'en']] as const) {
+      const built = builtPage(source);
+      assert.ok(existsSync(built), `${source} was built to ${relative(ROOT, built)}`);
+      assert.equal((select('html', html(built))?.properties.lang as string | undefined) ?? '', lang, `${relative(ROOT, built)} is in ${lang}`);
+    }
+  }
+});
+
+test('every runnable block in dist shows its recorded output, with its date and engine', () => {
+  let blocks = 0;
+  for (const file of pageFiles) {
+    const extracted = extractBlocks(readFileSync(join(ROOT, file), 'utf8'), file);
+    if (extracted.length === 0) continue;
+    const where = locatePage(file);
+    assert.ok(where);
+    const tree = html(builtPage(file));
+    // A translation recorded apart has its own folder; else it shares the root locale's.
+    const folders = [...(where.locale ? [recordingsFolder(ROOT, where.slug, where.locale)] : []), recordingsFolder(ROOT, where.slug)];
+    for (const block of extracted) {
+      blocks++;
+      const id = block.data.id;
+      const at = `${file}:${block.line} [${id}]`;
+      const frame = select(`[id="block-${id}"]`, tree);
+      assert.ok(frame, `${at}: the block is on the built page`);
+      assert.equal((JSON.parse(String(frame.properties.dataLabBlock)) as { id: string }).id, id, `${at}: with its metadata`);
+      const shown = select(`[data-lab-recording="${id}"]`, tree);
+      assert.ok(shown, `${at}: its recorded output is rendered`);
+      const siblings = (parentOf(tree, frame)?.children ?? []).filter((c): c is Element => c.type === 'element');
+      assert.equal(siblings[siblings.indexOf(frame) + 1], shown, `${at}: right under the block`);
+
+      const folder = folders.find((f) => readIndex(f)?.blocks[id]?.sourceHash === block.sourceHash);
+      assert.ok(folder, `${at}: a recording of this version of the block exists`);
+      const entry = readIndex(folder)?.blocks[id];
+      const caption = toText(select('.lab-recording-caption', shown) as Element);
+      assert.ok(caption.includes(entry?.engine ?? '?') && caption.includes(entry?.recordedAt.slice(0, 10) ?? '?'), `${at}: the caption "${caption}" names the engine and the date`);
+      const stream = castStream(decodeCast(readFileSync(join(folder, `${id}.cast`), 'utf8')).events);
+      const expected = outputText(stream, { code: block.data.command, prompt: block.block.prompt });
+      const output = select('.lab-recording-output', shown);
+      if (expected === '') assert.equal(output, undefined, `${at}: no output, said so`);
+      else assert.equal(toText(output as Element, { whitespace: 'pre' }), expected, `${at}: the recorded output, as text`);
+    }
+  }
+  assert.ok(blocks > 50, `all runnable blocks were looked at (${blocks})`);
+});
+
+function parentOf(root: Root | Element, node: Element): Root | Element | null {
+  if (root.children.includes(node)) return root;
+  for (const child of root.children) {
+    if (child.type !== 'element') continue;
+    const found = parentOf(child, node);
+    if (found) return found;
+  }
+  return null;
+}
+
+// -----------------------------------------------------------------------------------------------
+// No external URLs
+
+/** XML namespace names: identifiers in SVG and HTML that are never fetched. */
+const NAMESPACE = /^http:\/\/www\.w3\.org\/(?:2000\/svg|1999\/xlink|1999\/xhtml|XML\/1998\/namespace|1998\/Math\/MathML|2000\/xmlns\/)$/;
+/** The reader's own machine, and domain names reserved so that they reach no one (RFC 2606, RFC 6761). */
+const NOT_ANOTHER_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|(?:[\w-]+\.)*(?:example(?:\.com|\.net|\.org)?|invalid|test|localhost))$/;
+const hostOf = (url: string) => /^https?:\/\/([^/:?#&]*)/.exec(url)?.[1] ?? '';
+
+/** A URL that names no other host: an XML namespace name, or a host that is the reader's own or reserved. */
+function harmless(url: string): boolean {
+  return NAMESPACE.test(url) || NOT_ANOTHER_HOST.test(hostOf(url));
+}
+/** acorn's tokens carry their value (a string's contents, a name), which its types leave out. */
+type Token = AcornToken & { value?: unknown };
+
+const URL_IN_TEXT = /https?:\/\/[^\s"'`<>()\\{}]*/g;
+
+/**
+ * Why a URL in a string of bundled JavaScript is not a request, or null when it may be one:
+ * what `harmless` allows, a placeholder host (a base for `new URL()`, a pattern built from a
+ * template), a JSON Schema `$schema` identifier, or a credit in text ("Name <https://…>").
+ */
+function harmlessInScript(url: string, value: string, before: Token[]): string | null {
+  if (harmless(url)) return 'a namespace name, or no other host';
+  const host = hostOf(url);
+  if (!host.includes('.') || host.startsWith('[')) return 'not a host name (a placeholder or a template)';
+  const labels = before.map((t) => (t.type.label === 'name' || t.type.label === 'string' ? String(t.value) : t.type.label));
+  const schema = labels.lastIndexOf('$schema');
+  if (schema >= 0 && ['=', ':'].includes(labels[schema + 1] ?? '')) return 'a JSON Schema identifier';
+  if (new RegExp(`\\S\\s*<${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>`).test(value)) return 'a credit in text';
+  return null;
+}
+
+function scriptUrls(source: string, file: string): string[] {
+  const found: string[] = [];
+  const recent: Token[] = [];
+  const read = (sourceType: 'module' | 'script') => {
+    for (const token of tokenizer(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true }) as Iterable<Token>) {
+      if ((token.type.label === 'string' || token.type.label === 'template') && typeof token.value === 'string') {
+        for (const [url] of token.value.matchAll(URL_IN_TEXT)) if (!harmlessInScript(url, token.value, recent)) found.push(`${file}: ${url}`);
+      }
+      recent.push(token);
+      if (recent.length > 3) recent.shift();
+    }
+  };
+  try {
+    read('module');
+  } catch {
+    found.length = 0; // a classic script, not a module: read it again as one
+    read('script');
+  }
+  return found;
+}
+
+test('dist/ asks no other host for anything: no external URL in its HTML, CSS, SVG or scripts', () => {
+  const offending: string[] = [];
+  let looked = 0;
+  for (const path of files(DIST)) {
+    const file = relative(ROOT, path);
+    const ext = /\.(\w+)$/.exec(path)?.[1] ?? '';
+    if (!['html', 'css', 'js', 'mjs', 'svg', 'json', 'xml', 'txt', 'webmanifest'].includes(ext)) continue; // pagefind's compressed index
+    looked++;
+    const text = readFileSync(path, 'utf8');
+    if (ext === 'js' || ext === 'mjs') {
+      offending.push(...scriptUrls(text, file));
+      continue;
+    }
+    // Comments in CSS name bug trackers and licences; they load nothing.
+    const body = ext === 'css' ? text.replace(/\/\*[\s\S]*?\*\//g, '') : text;
+    for (const [url] of body.matchAll(URL_IN_TEXT)) if (!harmless(url)) offending.push(`${file}: ${url}`);
+  }
+  assert.ok(looked > 20, `the site's files were read (${looked})`);
+  assert.deepEqual(offending, []);
+});
