@@ -10,8 +10,8 @@
  * Metadata errors stop the build with the page and the fence named.
  */
 import { definePlugin, type ExpressiveCodeBlock } from '@astrojs/starlight/expressive-code';
-import { h, type Element, type Parents } from '@astrojs/starlight/expressive-code/hast';
-import { findRecording, RECORDING_STYLES, renderRecording } from './recordings.ts';
+import { h } from '@astrojs/starlight/expressive-code/hast';
+import { findRecording, parentOf, RECORDING_STYLES, renderRecording } from './recordings.ts';
 import { BlockNamer, normalizeCode, parseFence, RunnableMetaError, sourceHash, toBlockData, type FenceKind } from './runnable.ts';
 
 const LABELS = {
@@ -42,16 +42,6 @@ function namerFor(block: ExpressiveCodeBlock): BlockNamer {
 
 const kinds = new WeakMap<ExpressiveCodeBlock, { fence: FenceKind; id: string | null; hash: string | null }>();
 
-/** The element whose children hold `node`, anywhere under `root`. */
-function parentOf(root: Parents, node: Element): Parents | null {
-  if (root.children.includes(node)) return root;
-  for (const child of root.children) {
-    if (child.type !== 'element') continue;
-    const found = parentOf(child, node);
-    if (found) return found;
-  }
-  return null;
-}
 
 export function pluginRunnableBlocks() {
   return definePlugin({

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Anser from 'anser';
-import { h, type Element, type ElementContent } from '@astrojs/starlight/expressive-code/hast';
+import { h, type Element, type ElementContent, type Parents } from '@astrojs/starlight/expressive-code/hast';
 import { ShellMarkReader } from '../protocol/shell-marks.ts';
 
 /** Locales whose pages live in a folder of their own under content/docs (astro.config.mjs `locales`; the root is zh-CN). */
@@ -372,3 +372,14 @@ export const RECORDING_STYLES = `
   font-style: italic;
 }
 `;
+
+/** The element whose children hold `node`, anywhere under `root`. */
+export function parentOf(root: Parents, node: Element): Parents | null {
+  if (root.children.includes(node)) return root;
+  for (const child of root.children) {
+    if (child.type !== 'element') continue;
+    const found = parentOf(child, node);
+    if (found) return found;
+  }
+  return null;
+}

@@ -14,7 +14,7 @@ import { select } from 'hast-util-select';
 import { toText } from 'hast-util-to-text';
 import type { Element, Root } from 'hast';
 import { extractBlocks } from '../../src/blocks/extract.ts';
-import { castStream, decodeCast, locatePage, outputText, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
+import { castStream, decodeCast, locatePage, outputText, parentOf, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -94,15 +94,6 @@ test('every runnable block in dist shows its recorded output, with its date and 
   assert.ok(blocks > 50, `all runnable blocks were looked at (${blocks})`);
 });
 
-function parentOf(root: Root | Element, node: Element): Root | Element | null {
-  if (root.children.includes(node)) return root;
-  for (const child of root.children) {
-    if (child.type !== 'element') continue;
-    const found = parentOf(child, node);
-    if (found) return found;
-  }
-  return null;
-}
 
 // -----------------------------------------------------------------------------------------------
 // No external URLs
