@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import serveStatic from 'serve-static';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -34,11 +35,30 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
 /**
- * HTTP statuses of a refused upgrade. Each is documented in the README.
+ * HTTP statuses of a refused request or upgrade. Each is documented in the README.
  *   404 not the WebSocket path; 421 a Host header that is not this runner's (DNS rebinding);
- *   403 an Origin not on the allowlist, or none; 401 a missing or wrong token.
+ *   403 an Origin not on the allowlist, or none; 401 a missing or wrong token;
+ *   429 too many refused upgrades from this address lately; 431 too many headers.
  */
-export const UpgradeStatus = { notFound: 404, misdirected: 421, forbidden: 403, unauthorized: 401 } as const;
+export const UpgradeStatus = { notFound: 404, misdirected: 421, forbidden: 403, unauthorized: 401, tooMany: 429, headersTooLarge: 431 } as const;
+
+/**
+ * Refused upgrades allowed per client address and window. Beyond them every upgrade from that
+ * address is answered 429 at once, unchecked, until the window ends: guessing tokens, or a flood
+ * of handshakes, costs the runner almost nothing. Honest pages never come near it (one upgrade
+ * per terminal, and reconnects back off).
+ */
+export const RefusedUpgradeLimit = { points: 30, windowSeconds: 5 } as const;
+
+/** Headers in one request. Browsers send about 20; Node itself stops at 16 KiB of them (431). */
+export const MAX_HEADERS = 100;
+
+/**
+ * Bytes queued on one socket that its client has not read. Flow control keeps an honest client
+ * far below (at most the window plus a replay, a few hundred KB even as JSON); a client that
+ * acknowledges output without reading it is cut off here, and its session waits for it to reconnect.
+ */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface RunnerServer {
   readonly url: string;
@@ -54,6 +74,12 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    if (tooManyHeaders(req)) {
+      res.statusCode = UpgradeStatus.headersTooLarge;
+      res.setHeader('Connection', 'close');
+      res.end('Too many headers\n');
+      return;
+    }
     if (req.url === '/lab/health') {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ ok: true, sessions: registry.size }));
@@ -85,13 +111,31 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
   const hosts = allowedHosts(origins, config.host, port, config.hosts);
   const token = Buffer.from(config.token);
 
+  const refusals = new RateLimiterMemory({ points: RefusedUpgradeLimit.points, duration: RefusedUpgradeLimit.windowSeconds });
+  const refuseUpgrade = (socket: Duplex, status: number, headers = '') =>
+    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`, () => socket.destroy());
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // After 'upgrade' the socket has no error listener; a peer that resets it must not crash the runner.
     socket.on('error', () => {});
-    const status = checkUpgrade(req, hosts, origins, token);
+    void admit(req, socket, head).catch((error: unknown) => {
+      log.error('upgrade failed', { error });
+      socket.destroy();
+    });
+  });
+
+  const admit = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const spent = await refusals.get(address);
+    if (spent && spent.consumedPoints >= RefusedUpgradeLimit.points) {
+      refuseUpgrade(socket, UpgradeStatus.tooMany, `Retry-After: ${Math.max(1, Math.ceil(spent.msBeforeNext / 1000))}\r\n`);
+      return;
+    }
+    const status = tooManyHeaders(req) ? UpgradeStatus.headersTooLarge : checkUpgrade(req, hosts, origins, token);
     if (status !== null) {
+      refusals.consume(address).catch(() => log.warn('refused upgrades over the limit; answering 429 for a while', { address }));
       log.warn('upgrade refused', { status, origin: req.headers.origin ?? null, host: req.headers.host ?? null });
-      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+      refuseUpgrade(socket, status);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -99,7 +143,7 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
       ws.on('pong', () => alive.add(ws));
       new Connection(ws, registry, log);
     });
-  });
+  };
 
   const alive = new WeakSet<WebSocket>();
   const heartbeat = setInterval(() => {
@@ -130,7 +174,18 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
   };
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request' };
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  421: 'Misdirected Request',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+};
+
+function tooManyHeaders(req: IncomingMessage): boolean {
+  return req.rawHeaders.length / 2 > MAX_HEADERS;
+}
 
 function allowedHosts(origins: readonly string[], host: string, port: number, extra: readonly string[]): Set<string> {
   const hosts = new Set([...origins.map((origin) => new URL(origin).host), ...extra]);
@@ -186,7 +241,16 @@ class Connection implements TerminalClient {
   }
 
   send(message: ServerMessage): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(encode(message));
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      // Acknowledged but never read: flow control cannot hold this client back, so let it go.
+      // What it missed stays in the replay buffer for when it reconnects.
+      this.#log.warn('client does not read its socket; dropping it', { buffered: this.#ws.bufferedAmount });
+      this.#closing = true;
+      this.#ws.terminate();
+      return;
+    }
+    this.#ws.send(encode(message));
   }
 
   close(code: CloseCode, reason: string): void {

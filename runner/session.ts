@@ -26,6 +26,7 @@ const CLOSE_FOR_ERROR: Record<ErrorCode, CloseCode> = {
   'engine-unavailable': CloseCode.engineUnavailable,
   'sandbox-failed': CloseCode.internal,
   'terminal-limit': CloseCode.badMessage,
+  'input-overflow': CloseCode.inputOverflow,
   internal: CloseCode.internal,
 };
 
@@ -199,7 +200,11 @@ export class Session {
   input(client: TerminalClient, name: string, data: string): void {
     if (!this.#holds(client, name)) return;
     this.#touch();
-    this.#terminals.get(name)?.write(data);
+    const terminal = this.#terminals.get(name);
+    if (terminal && !terminal.write(data)) {
+      this.#log.warn('input refused: the shell is not reading', { terminal: name, pending: terminal.pendingInput });
+      refuse(client, 'input-overflow', 'Too much input is waiting for a shell that is not reading it; that input was dropped. Stop the running command (Ctrl-C) and try again.');
+    }
   }
 
   resize(client: TerminalClient, name: string, cols: number, rows: number): void {

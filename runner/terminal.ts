@@ -5,7 +5,7 @@
 import * as pty from 'node-pty';
 import { FlowControl, SendWindow } from '../src/protocol/flow.ts';
 import { ShellMarkReader, type ShellMark } from '../src/protocol/shell-marks.ts';
-import type { CloseCode, ServerMessage } from '../src/protocol/wire.ts';
+import { MAX_PENDING_INPUT_BYTES, type CloseCode, type ServerMessage } from '../src/protocol/wire.ts';
 import { ReplayBuffer, type Replay } from './replay-buffer.ts';
 import type { ShellCommand } from './sandbox/provider.ts';
 
@@ -103,8 +103,26 @@ export class Terminal {
     return this.#client;
   }
 
-  write(data: string): void {
-    if (!this.exited) this.#pty.write(data);
+  /**
+   * Writes input to the shell. False, and nothing written, when more than MAX_PENDING_INPUT_BYTES
+   * would then wait for a shell that is not reading.
+   */
+  write(data: string): boolean {
+    if (this.exited) return true;
+    if (this.pendingInput + Buffer.byteLength(data) > MAX_PENDING_INPUT_BYTES) return false;
+    this.#pty.write(data);
+    return true;
+  }
+
+  /**
+   * Input written but not yet taken by the pty: node-pty queues what the pty's kernel buffer
+   * cannot take (it has no public accessor for it; 0 if its internals change).
+   */
+  get pendingInput(): number {
+    const queue = (this.#pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Uint8Array; offset: number }[] } })._writeStream?._writeQueue;
+    let pending = 0;
+    for (const task of queue ?? []) pending += task.buffer.length - task.offset;
+    return pending;
   }
 
   resize(cols: number, rows: number): void {

@@ -4,6 +4,7 @@
 #   npm test                      installs what is missing, type-checks, lints, runs the whole suite
 #   npm run doctest [-- WORD…]    installs what is missing, runs every page's blocks and checks their recordings
 #   npm run record [-- WORD…]     the same, and rewrites the recordings (content/recordings/)
+#   npm run bench [-- flags]      installs what is missing, runs the benchmarks against WeTTY and a floor
 # Each step skips what is already there: Node 22, npm packages, the Docker engine, the lab images,
 # Chromium (tests only).
 set -euo pipefail
@@ -61,6 +62,12 @@ case "$mode" in
     exec node --test --test-reporter=spec --test-concurrency=1 --test-timeout=900000 \
       'tests/unit/**/*.test.ts' 'tests/integration/**/*.test.ts' 'tests/doctest/**/*.test.ts' 'tests/e2e/**/*.test.ts'
     ;;
+  bench)
+    LAB_CHROMIUM=$(bash "$here/ensure-chromium.sh")
+    export LAB_CHROMIUM
+    build_site
+    exec node tests/bench/bench.ts "$@"
+    ;;
   doctest)
     exec node runner/doctest/main.ts "$@"
     ;;
@@ -68,6 +75,6 @@ case "$mode" in
     exec node runner/doctest/main.ts --record "$@"
     ;;
   *)
-    die "usage: run.sh start|test|doctest|record"
+    die "usage: run.sh start|test|doctest|record|bench"
     ;;
 esac

@@ -26,6 +26,13 @@ export const MAIN_TERMINAL = 'main';
 /** Largest client frame the runner accepts, in bytes. A pasted heredoc is a few KB. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /** Limits of the terminal size a client may ask for. */
+/**
+ * Input accepted but not yet read by the shell, per terminal. A shell that does not read (a
+ * running `sleep`) with a client that keeps typing or pasting must not grow the runner's memory:
+ * input beyond this is refused with `input-overflow`. Far above any paste a page makes.
+ */
+export const MAX_PENDING_INPUT_BYTES = 1024 * 1024;
+
 export const MAX_COLS = 1000;
 export const MAX_ROWS = 500;
 
@@ -80,6 +87,7 @@ export const errorCode = z.enum([
   'engine-unavailable', // the Docker engine does not answer
   'sandbox-failed', // the sandbox could not be started
   'terminal-limit', // the session holds its maximum number of terminals
+  'input-overflow', // more input waits for the shell than MAX_PENDING_INPUT_BYTES; the frame was dropped
   'internal', // a bug; the runner logged it
 ]);
 
@@ -133,6 +141,8 @@ export const CloseCode = {
   replaced: 4409,
   /** The session ended; the `ended` message before it says why. */
   sessionEnded: 4410,
+  /** Input piled up faster than the shell reads it; the client may reconnect and resume. */
+  inputOverflow: 4413,
   /** Internal error, sandbox failure. */
   internal: 4500,
   /** The Docker engine does not answer. */

@@ -54,7 +54,8 @@ export type ConnectionState =
 export type Discontinuity =
   | 'trimmed' // the runner no longer held all the output asked for
   | 'session-gone' // the session to resume had ended; a new one starts
-  | 'reset'; // the reader reset the sandbox; a new session starts
+  | 'reset' // the reader reset the sandbox; a new session starts
+  | 'input-dropped'; // the runner refused input its shell was not reading; the session goes on
 
 export interface ConnectionOptions {
   url: string;
@@ -278,6 +279,13 @@ export class LabConnection {
       this.#forgetSession();
       return this.#fail('session-gone', message);
     }
+    if (code === 'input-overflow') {
+      // The session is still there: resume it, and say that some typing was dropped.
+      this.#emit('discontinuity', 'input-dropped');
+      this.#attempt = 0;
+      this.#open();
+      return;
+    }
     if (code === 'session-unknown' && this.#sessionId) {
       this.#forgetSession();
       this.#emit('discontinuity', 'session-gone');
@@ -382,6 +390,7 @@ function failureFor(code: ErrorCode): FailureKind {
       return 'incompatible';
     case 'session-unknown': // only reaches here for a new session, which cannot be unknown
     case 'terminal-limit':
+    case 'input-overflow': // handled before; a reconnect, not a failure
     case 'internal':
       return 'internal';
   }

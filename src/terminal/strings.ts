@@ -58,6 +58,8 @@ export interface TerminalStrings {
     trimmed: string;
     sessionGone: string;
     reset: string;
+    /** The runner dropped input the shell was not reading (the session goes on). */
+    inputDropped: string;
     /** In a second terminal whose shell exited (the session goes on). */
     shellExited: string;
   };
@@ -123,6 +125,7 @@ const zh: TerminalStrings = {
     trimmed: '[更早的输出已被截断]',
     sessionGone: '[之前的沙箱已结束（超时或服务重启），正在新建一个]',
     reset: '[沙箱已重置]',
+    inputDropped: '[shell 没有在读输入，积压太多，部分输入被丢弃了。可以按 Ctrl-C 停止正在运行的命令]',
     shellExited: '[这个终端的 shell 已退出。按回车，或运行一个用到它的代码块，会打开一个新的 shell]',
   },
   offline: '连不上实验服务。要实时运行，在项目目录里运行 `npm start`，然后打开它打印出的链接。',
@@ -190,6 +193,7 @@ const en: TerminalStrings = {
     trimmed: '[earlier output was trimmed]',
     sessionGone: '[the previous sandbox has ended (timed out, or the runner restarted); starting a new one]',
     reset: '[the sandbox was reset]',
+    inputDropped: '[the shell is not reading its input and too much piled up, so some of it was dropped; Ctrl-C stops the running command]',
     shellExited: '[the shell of this terminal exited; press Enter, or run a block that uses it, for a new one]',
   },
   offline: 'No lab runner answers. To go live, run `npm start` in the project and open the link it prints.',

@@ -212,6 +212,8 @@ export class LabTerminalTab implements BlockTerminal {
         this.#replaced();
         this.#view.clear();
         return this.#view.note(this.#strings.note.reset);
+      case 'input-dropped':
+        return this.#view.note(this.#strings.note.inputDropped);
     }
   }
 
