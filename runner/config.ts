@@ -21,6 +21,7 @@ export const SETTINGS = {
   reconnectGrace: { env: 'LAB_RECONNECT_GRACE', flag: '--reconnect-grace', help: 'keep a session with no socket this long' },
   warmSandboxes: { env: 'LAB_WARM_SANDBOXES', flag: '--warm-sandboxes', help: 'dind sandboxes kept booted ahead of demand' },
   sandboxMemory: { env: 'LAB_SANDBOX_MEMORY', flag: '--sandbox-memory', help: 'memory limit per dind sandbox' },
+  sandboxDisk: { env: 'LAB_SANDBOX_DISK', flag: '--sandbox-disk', help: 'disk limit per dind sandbox (its engine\'s images and containers; held in memory)' },
   sandboxPids: { env: 'LAB_SANDBOX_PIDS', flag: '--sandbox-pids', help: 'process limit per dind sandbox' },
   sandboxCpus: { env: 'LAB_SANDBOX_CPUS', flag: '--sandbox-cpus', help: 'CPU limit per dind sandbox' },
   sandboxImage: { env: 'LAB_SANDBOX_IMAGE', flag: '--sandbox-image', help: 'image of the dind sandbox' },
@@ -126,6 +127,7 @@ export const configSchema = z.strictObject({
   reconnectGrace: seconds('a duration').default(60),
   warmSandboxes: integer(0, 16).default(1),
   sandboxMemory: bytes.default(1024 ** 3),
+  sandboxDisk: bytes.default(512 * 1024 ** 2),
   sandboxPids: integer(64, 65_536).default(512),
   sandboxCpus: z
     .union([z.number(), z.string()])

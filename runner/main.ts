@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, parseConfig, readSettings } from './config.ts';
 import { connectEngine, pingEngine } from './docker.ts';
 import { createLogger } from './log.ts';
-import { DindProvider } from './sandbox/dind.ts';
+import { DindProvider, dindOptions } from './sandbox/dind.ts';
 import { HostProvider } from './sandbox/host.ts';
 import type { SandboxProvider } from './sandbox/provider.ts';
 import { startServer } from './server.ts';
@@ -24,7 +24,7 @@ const docker = connectEngine();
 const provider: SandboxProvider =
   config.provider === 'host'
     ? new HostProvider(docker)
-    : new DindProvider(docker, { image: config.sandboxImage, memoryBytes: config.sandboxMemory, pids: config.sandboxPids, cpus: config.sandboxCpus, warm: config.warmSandboxes }, log);
+    : new DindProvider(docker, dindOptions(config), log);
 
 try {
   const version = await pingEngine(docker);

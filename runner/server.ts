@@ -48,7 +48,7 @@ export const UpgradeStatus = { notFound: 404, misdirected: 421, forbidden: 403, 
  * of handshakes, costs the runner almost nothing. Honest pages never come near it (one upgrade
  * per terminal, and reconnects back off).
  */
-export const RefusedUpgradeLimit = { points: 30, windowSeconds: 5 } as const;
+export const RefusedUpgradeLimit = { points: 20, windowSeconds: 2 } as const;
 
 /** Headers in one request. Browsers send about 20; Node itself stops at 16 KiB of them (431). */
 export const MAX_HEADERS = 100;

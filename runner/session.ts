@@ -72,6 +72,7 @@ export class Session {
           return;
         }
         this.#ready = true;
+        this.#touch(); // idle time counts from when the reader can type, not while the sandbox boots
         this.#log.info('session ready', { sandbox: sandbox.name, ms: Date.now() - this.createdAt });
       },
       (error: unknown) => {

@@ -110,7 +110,11 @@ export class Terminal {
   write(data: string): boolean {
     if (this.exited) return true;
     if (this.pendingInput + Buffer.byteLength(data) > MAX_PENDING_INPUT_BYTES) return false;
-    this.#pty.write(data);
+    try {
+      this.#pty.write(data);
+    } catch {
+      // The shell is exiting (its pty is closed, onExit not yet called): nobody reads this input.
+    }
     return true;
   }
 
@@ -126,7 +130,12 @@ export class Terminal {
   }
 
   resize(cols: number, rows: number): void {
-    if (!this.exited) this.#pty.resize(cols, rows);
+    if (this.exited) return;
+    try {
+      this.#pty.resize(cols, rows);
+    } catch {
+      // EBADF: the shell exited and its pty closed a moment before onExit reports it.
+    }
   }
 
   ack(upTo: number): void {

@@ -7,16 +7,24 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
+import type { RunnerConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
 
 export interface DindOptions {
   image: string;
   memoryBytes: number;
+  /** Size of the tmpfs that holds the nested engine's images and containers. */
+  diskBytes: number;
   pids: number;
   cpus: number;
   /** Sandboxes booted ahead of demand, so a new reader does not wait for an engine to start. */
   warm: number;
+}
+
+/** The provider's options from the runner's settings. */
+export function dindOptions(config: RunnerConfig, warm = config.warmSandboxes): DindOptions {
+  return { image: config.sandboxImage, memoryBytes: config.sandboxMemory, diskBytes: config.sandboxDisk, pids: config.sandboxPids, cpus: config.sandboxCpus, warm };
 }
 
 /** The sandboxes' own network. It must not overlap the tutorial's subnets (172.18/16, 192.168/16, 172.38/16). */
@@ -29,14 +37,29 @@ const FAILED_PREFIX = 'lab-sandbox: failed:';
 const BOOT_TIMEOUT_MS = 90_000;
 
 /**
- * A nested engine needs these; `--privileged` is refused on these machines (see ENVIRONMENT.md),
- * so the capabilities are named one by one. The sandbox is still a container: its limits below
- * bound what a reader can take from the machine.
+ * What a nested engine needs beyond Docker's default capabilities: mounts (overlay, proc, cgroups)
+ * and networks (bridges, iptables). Nothing else: no DAC_READ_SEARCH (open_by_handle_at), no
+ * SYS_RAWIO, SYS_PTRACE or SYS_MODULE, and Docker's default device list (no block devices).
+ * CAP_SYS_ADMIN is still root-like: see the README's Security section for what that means.
  */
-const CAPS = [
-  'SYS_ADMIN', 'NET_ADMIN', 'SYS_PTRACE', 'MKNOD', 'SYS_RAWIO', 'IPC_LOCK',
-  'MAC_ADMIN', 'SYSLOG', 'DAC_READ_SEARCH', 'LINUX_IMMUTABLE', 'NET_BROADCAST', 'SYS_NICE',
-];
+const CAPS = ['SYS_ADMIN', 'NET_ADMIN'];
+
+/**
+ * Docker's default read-only paths but /proc/sys, which the nested engine writes (per-network
+ * sysctls). Its default masked paths stay masked.
+ */
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'];
+
+/**
+ * The writable places of a sandbox, whose root is read-only: tmpfs, each of this size and all
+ * counted in its memory. The engine's and the shell's own, and the usual homes of bind-mounted
+ * data (the tutorial keeps its Redis configuration in /mydata).
+ */
+const SMALL_TMPFS_BYTES = 64 * 1024 ** 2;
+const WRITABLE = ['/run', '/tmp', '/var/tmp', '/root', '/home', '/var/log', '/etc/docker', '/mydata', '/data', '/srv', '/opt', '/mnt'];
+
+/** The sandbox engine's address on its docker0 (boot.sh starts a resolver there). */
+const SANDBOX_DNS = '172.18.0.1';
 
 export class DindProvider implements SandboxProvider {
   readonly kind = 'dind' as const;
@@ -105,15 +128,16 @@ export class DindProvider implements SandboxProvider {
         Image: this.#options.image,
         Hostname: 'lab',
         Labels: { [LABEL.sandbox]: '1', [LABEL.owner]: OWNER },
-        Volumes: { '/var/lib/docker': {} },
         HostConfig: {
           NetworkMode: SANDBOX_NETWORK.name,
           CapAdd: CAPS,
-          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-          // The CLI's `--security-opt systempaths=unconfined`: the nested engine mounts /proc and /sys.
-          MaskedPaths: [],
-          ReadonlyPaths: [],
-          DeviceCgroupRules: ['a *:* rwm'],
+          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges'],
+          ReadonlyPaths: READONLY_PATHS,
+          // Nothing a reader does reaches the machine's disk: the root is read-only, and what is
+          // writable is tmpfs, held in the sandbox's memory and bounded by its size and that limit.
+          ReadonlyRootfs: true,
+          Mounts: [tmpfs('/var/lib/docker', this.#options.diskBytes, 0o710), ...WRITABLE.map((target) => tmpfs(target, SMALL_TMPFS_BYTES, target.endsWith('tmp') ? 0o1777 : 0o755))],
+          Dns: [SANDBOX_DNS],
           PidsLimit: this.#options.pids,
           Memory: this.#options.memoryBytes,
           MemorySwap: this.#options.memoryBytes, // no swap: a memory hog is stopped, not slowed down
@@ -271,6 +295,10 @@ class DindSandbox implements Sandbox {
     this.#disposed ??= removeContainer(this.#container, this.#log);
     return this.#disposed;
   }
+}
+
+function tmpfs(target: string, sizeBytes: number, mode: number): Docker.MountSettings {
+  return { Type: 'tmpfs', Source: '', Target: target, TmpfsOptions: { SizeBytes: sizeBytes, Mode: mode } };
 }
 
 /** Force-removes a container with its anonymous volumes (the nested engine's /var/lib/docker). */

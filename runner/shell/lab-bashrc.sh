@@ -15,6 +15,10 @@ export LANG=${LANG:-C.UTF-8}
 HISTCONTROL=ignoredups
 shopt -s checkwinsize
 
+# bash 5.2 highlights pasted text (the active region) and redraws the line to do it; on a narrow
+# terminal a wrapped command line then shows twice.
+bind 'set enable-active-region off' 2>/dev/null
+
 __lab_first_prompt=1
 __lab_prompt_command() {
   local status=$?

@@ -18,7 +18,7 @@ import { connectEngine } from '../../runner/docker.ts';
 import { DocTestRunner } from '../../runner/doctest/doctest.ts';
 import { findPages, type DocPage } from '../../runner/doctest/pages.ts';
 import { createLogger } from '../../runner/log.ts';
-import { DindProvider } from '../../runner/sandbox/dind.ts';
+import { DindProvider, dindOptions } from '../../runner/sandbox/dind.ts';
 
 const rounds = Number(process.argv[2] ?? 3);
 const slug = process.argv[3] ?? 'docker-network';
@@ -155,7 +155,7 @@ async function viaDocTests(doctests: DocTestRunner, waits: Set<number>): Promise
 
 const config = parseConfig(readSettings({}, []), () => 'bench-token-0123456789abcdef');
 const log = createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) });
-const provider = new DindProvider(connectEngine(), { image: config.sandboxImage, memoryBytes: config.sandboxMemory, pids: config.sandboxPids, cpus: config.sandboxCpus, warm: 0 }, log);
+const provider = new DindProvider(connectEngine(), dindOptions(config, 0), log);
 const segments = toBashScript(page.blocks);
 const waits = new Set(segments.filter((s) => s.kind === 'wait').flatMap((s) => s.blocks));
 if (process.env.LAB_BENCH_SHOW_SCRIPT) {

@@ -8,7 +8,8 @@
 # SIGTERM, which stops the engine and its containers cleanly.
 #
 # The sandbox is not privileged (refused on these machines): it needs the capabilities and security
-# options the runner gives it, and a volume on /var/lib/docker (the image declares one).
+# options the runner gives it, and a mount of its own on /var/lib/docker: the runner gives it a
+# size-limited tmpfs (its disk limit), the image builder a volume.
 #
 # Boot time is the reader's waiting time: this script avoids forking where bash can do the work, and
 # overlaps the docker client's start-up with the engine's.
@@ -57,9 +58,9 @@ is_mountpoint() { # PATH
   return 1
 }
 
-# Without a volume, /var/lib/docker is on the container's own overlay, where the inner engine can
-# only use the slow vfs driver (and --storage-driver overlay2 below would make it fail).
-is_mountpoint /var/lib/docker || fail "/var/lib/docker is not a volume (start the sandbox with -v /var/lib/docker)"
+# Without a mount of its own, /var/lib/docker is on the container's own overlay, where the inner engine
+# can only use the slow vfs driver (and --storage-driver overlay2 below would make it fail).
+is_mountpoint /var/lib/docker || fail "/var/lib/docker is not a mount of its own (start the sandbox with a tmpfs or a volume there)"
 
 # Docker mounts the cgroup filesystems read-only in a container that is not privileged; the inner
 # engine must create cgroups for its containers.
@@ -100,7 +101,16 @@ mkdir -p /run/lab
 dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll --bind-dynamic --listen-address=172.18.0.1 \
   --address=/#/ --user=root --pid-file=/run/lab/dnsmasq.pid \
   || fail "dnsmasq did not start"
-echo 'nameserver 172.18.0.1' >/etc/resolv.conf # the sandbox's own lookups too (it is a bind mount: write, not replace)
+# The sandbox's own lookups too. The runner sets it (--dns), on a read-only root; a bind mount: write, not replace.
+grep -qx 'nameserver 172.18.0.1' /etc/resolv.conf || echo 'nameserver 172.18.0.1' >/etc/resolv.conf
+
+# The tutorial's images, into the engine's empty store before it starts (see below).
+shopt -s nullglob dotglob
+existing=(/var/lib/docker/*)
+shopt -u nullglob dotglob
+if [ -d /lab/docker-store ] && [ ${#existing[@]} -eq 0 ]; then
+  cp -a /lab/docker-store/. /var/lib/docker/ || fail "could not copy the image store into /var/lib/docker"
+fi
 
 # --bip: docker0 at 172.18.0.1/16 and the first container at 172.18.0.2, as in the tutorial.
 # --storage-driver: named, so dockerd does not probe the others at every start.
@@ -117,9 +127,9 @@ dockerd \
   >"$DOCKERD_LOG" 2>&1 </dev/null &
 dockerd_pid=$!
 
-# The image normally brings the tutorial's images already in the engine's store: Docker copied them into
-# this sandbox's new /var/lib/docker volume (see recipe_sandbox_bake in build.sh). Otherwise, e.g. on a
-# volume that was not empty, they are loaded from /lab/images.tar.
+# The image brings the tutorial's images already in an engine's store (/lab/docker-store, see
+# recipe_sandbox_bake in build.sh): copied into the empty /var/lib/docker before the engine reads it.
+# Otherwise they are loaded from /lab/images.tar.
 store=
 [ -f /var/lib/docker/image/overlay2/repositories.json ] && store=$(</var/lib/docker/image/overlay2/repositories.json)
 if [[ $store == *'"tomcat:latest"'* && $store == *'"redis:5.0.9-alpine3.11"'* ]]; then
