@@ -301,14 +301,29 @@ function tmpfs(target: string, sizeBytes: number, mode: number): Docker.MountSet
   return { Type: 'tmpfs', Source: '', Target: target, TmpfsOptions: { SizeBytes: sizeBytes, Mode: mode } };
 }
 
-/** Force-removes a container with its anonymous volumes (the nested engine's /var/lib/docker). */
+/** While the engine is away (restarting), removal is retried this often, for at most this long. */
+const REMOVE_RETRY = { firstDelayMs: 500, maxDelayMs: 5_000, giveUpAfterMs: 10 * 60_000 } as const;
+
+/**
+ * Force-removes a container with its anonymous volumes. When the engine does not answer (a
+ * restart), retries until it does: a sandbox killed by the restart is left stopped, and must not
+ * outlive it.
+ */
 async function removeContainer(container: Docker.Container, log: Logger): Promise<void> {
-  try {
-    await container.remove({ force: true, v: true });
-  } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status === 404 || status === 409) return; // already gone, or removal already in progress
-    log.warn('could not remove sandbox', { container: container.id, error });
+  const started = Date.now();
+  for (let delayMs: number = REMOVE_RETRY.firstDelayMs; ; delayMs = Math.min(delayMs * 2, REMOVE_RETRY.maxDelayMs)) {
+    try {
+      await container.remove({ force: true, v: true });
+      return;
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 404 || status === 409) return; // already gone, or removal already in progress
+      if (!isEngineDown(error) || Date.now() - started > REMOVE_RETRY.giveUpAfterMs) {
+        log.warn('could not remove sandbox', { container: container.id, error });
+        return;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
   }
 }
 

@@ -43,3 +43,13 @@ export async function settlesTo(expected: EngineFootprint, timeoutMs = 30_000): 
   }
   return now;
 }
+
+/** What one runner (by its owner label) has on the engine: its sandboxes, by name. */
+export async function sandboxesOf(owner: string): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.owner}=${owner}`] } });
+  return containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
+}
+
+export async function volumeNames(): Promise<string[]> {
+  return ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+}
