@@ -46,7 +46,9 @@ export class ReplayBuffer {
       this.#size -= dropped.data.length;
       this.#start = dropped.seq + dropped.data.length;
     }
-    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+    // Compact once half the array is dropped chunks: they would otherwise stay reachable (and
+    // hold their strings) until then. Amortised O(1) per append.
+    if (this.#head * 2 > this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;
     }

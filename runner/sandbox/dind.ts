@@ -8,6 +8,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { RunnerConfig } from '../config.ts';
+import { CgroupFences } from './cgroup-fence.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
 
@@ -45,10 +46,10 @@ const BOOT_TIMEOUT_MS = 90_000;
 const CAPS = ['SYS_ADMIN', 'NET_ADMIN'];
 
 /**
- * Docker's default read-only paths but /proc/sys, which the nested engine writes (per-network
- * sysctls). Its default masked paths stay masked.
+ * Docker's default read-only paths. boot.sh makes /proc/sys/net writable again for the nested
+ * engine: network settings are per network namespace. Docker's default masked paths stay masked.
  */
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /**
  * The writable places of a sandbox, whose root is read-only: tmpfs, each of this size and all
@@ -66,6 +67,7 @@ export class DindProvider implements SandboxProvider {
   readonly #docker: Docker;
   readonly #options: DindOptions;
   readonly #log: Logger;
+  readonly #fences: CgroupFences;
   #network: Promise<void> | null = null;
   #warm: Promise<DindSandbox>[] = [];
   #warmFailed = false;
@@ -75,6 +77,7 @@ export class DindProvider implements SandboxProvider {
     this.#docker = docker;
     this.#options = options;
     this.#log = log;
+    this.#fences = new CgroupFences(log);
   }
 
   async create(sessionId: string, onProgress: ProgressReporter): Promise<Sandbox> {
@@ -123,6 +126,7 @@ export class DindProvider implements SandboxProvider {
     try {
       await this.#ensureNetwork();
       onProgress('creating', 'Creating your sandbox');
+      const cgroupParent = this.#fences.make(name, { memoryBytes: this.#options.memoryBytes, pids: this.#options.pids, cpus: this.#options.cpus });
       container = await this.#docker.createContainer({
         name,
         Image: this.#options.image,
@@ -138,6 +142,10 @@ export class DindProvider implements SandboxProvider {
           ReadonlyRootfs: true,
           Mounts: [tmpfs('/var/lib/docker', this.#options.diskBytes, 0o710), ...WRITABLE.map((target) => tmpfs(target, SMALL_TMPFS_BYTES, target.endsWith('tmp') ? 0o1777 : 0o755))],
           Dns: [SANDBOX_DNS],
+          // Its own cgroup is the root of what it sees: neither the fence above it nor any other
+          // container's cgroups, nor the machine's release_agent, even in a cgroupfs it mounts itself.
+          ...({ CgroupnsMode: 'private' } as Docker.HostConfig), // in the Engine API since 1.41; not yet in dockerode's types
+          ...(cgroupParent ? { CgroupParent: cgroupParent } : {}),
           PidsLimit: this.#options.pids,
           Memory: this.#options.memoryBytes,
           MemorySwap: this.#options.memoryBytes, // no swap: a memory hog is stopped, not slowed down
@@ -151,9 +159,10 @@ export class DindProvider implements SandboxProvider {
       onProgress('starting-engine', 'Starting its Docker engine');
       await this.#waitReady(container, logs);
       this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
-      return new DindSandbox(container, name, this.#log);
+      return new DindSandbox(container, name, this.#log, () => this.#fences.remove(name));
     } catch (error) {
       if (container) await removeContainer(container, this.#log);
+      this.#fences.remove(name);
       if (error instanceof SandboxError) throw error;
       if (isEngineDown(error)) throw engineUnavailable(error);
       const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
@@ -242,6 +251,8 @@ export class DindProvider implements SandboxProvider {
     const labelled = await this.#docker.listContainers({ all: true, filters: { label: [LABEL.sandbox] } });
     const leftovers = labelled.filter((info) => ownerGone(info.Labels[LABEL.owner]));
     await Promise.all(leftovers.map((info) => removeContainer(this.#docker.getContainer(info.Id), this.#log)));
+    const living = labelled.filter((info) => !leftovers.includes(info)).map((info) => (info.Names[0] ?? '').replace(/^\//, ''));
+    this.#fences.sweep(new Set(living));
     if (leftovers.length > 0) this.#log.info('removed sandboxes left from an earlier runner', { count: leftovers.length });
     return leftovers.length;
   }
@@ -265,12 +276,14 @@ class DindSandbox implements Sandbox {
   readonly name: string;
   readonly #container: Docker.Container;
   readonly #log: Logger;
+  readonly #unfence: () => void;
   #disposed: Promise<void> | null = null;
 
-  constructor(container: Docker.Container, name: string, log: Logger) {
+  constructor(container: Docker.Container, name: string, log: Logger, unfence: () => void) {
     this.#container = container;
     this.name = name;
     this.#log = log;
+    this.#unfence = unfence;
   }
 
   shell(): ShellCommand {
@@ -292,7 +305,7 @@ class DindSandbox implements Sandbox {
   }
 
   dispose(): Promise<void> {
-    this.#disposed ??= removeContainer(this.#container, this.#log);
+    this.#disposed ??= removeContainer(this.#container, this.#log).then(this.#unfence);
     return this.#disposed;
   }
 }

@@ -8,90 +8,16 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { EchoProbe, whileEchoing } from '../support/echo-probe.ts';
 import { LabClient } from '../support/lab-client.ts';
 import { startRunner, type RunningRunner } from '../support/runner-process.ts';
 import { manyHeaders, rawRequest, upgradeRequest, upgradeStatus } from '../support/raw-http.ts';
 import { encode, MAX_CLIENT_FRAME_BYTES, type ServerMessage } from '../../src/protocol/wire.ts';
 import { RefusedUpgradeLimit } from '../../runner/server.ts';
 
-/** Generous: an echo that has not come back by then is lost, not slow. */
-const ECHO_TIMEOUT_MS = 5_000;
 /** A socket the runner refused is closed by then. */
 const CLOSE_TIMEOUT_MS = 10_000;
 const EARLIER_TOKEN = 'earlier-start-token-0123456789';
-
-/** Another reader's session: types `echo ping-N` over and over and checks that each line comes back. */
-class EchoProbe {
-  readonly #client: LabClient;
-  #sent = 0;
-  #echoed = 0;
-  #failure: string | null = null;
-  #stopping = false;
-  #loop: Promise<void> | null = null;
-
-  private constructor(client: LabClient) {
-    this.#client = client;
-  }
-
-  static async open(runner: RunningRunner): Promise<EchoProbe> {
-    const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
-    client.hello();
-    await client.message('welcome');
-    assert.equal((await client.run('echo probe-ready')).exitCode, 0);
-    return new EchoProbe(client);
-  }
-
-  start(): void {
-    this.#stopping = false;
-    this.#loop = this.#run();
-  }
-
-  /** Waits for the echo in flight, then tells how many were typed and how many came back. */
-  async stop(): Promise<{ sent: number; echoed: number; failure: string | null }> {
-    this.#stopping = true;
-    await this.#loop;
-    const tally = { sent: this.#sent, echoed: this.#echoed, failure: this.#failure };
-    this.#sent = this.#echoed = 0;
-    this.#failure = null;
-    return tally;
-  }
-
-  close(): Promise<unknown> {
-    return this.#client.close();
-  }
-
-  async #run(): Promise<void> {
-    do {
-      const n = ++this.#sent;
-      try {
-        const { exitCode, output } = await this.#client.run(`echo ping-${n}`, ECHO_TIMEOUT_MS);
-        if (exitCode !== 0 || !new RegExp(`^ping-${n}\\r?$`, 'm').test(output)) {
-          this.#failure = `ping-${n} came back as ${JSON.stringify(output)} (exit ${exitCode})`;
-          return;
-        }
-        this.#echoed++;
-      } catch (error) {
-        this.#failure = `ping-${n}: ${(error as Error).message}`;
-        return;
-      }
-      await sleep(20);
-    } while (!this.#stopping);
-  }
-}
-
-/** Runs `body` while `probe` types; then every echo typed meanwhile must have come back. */
-async function whileEchoing(probe: EchoProbe, body: () => Promise<void>): Promise<void> {
-  probe.start();
-  let tally;
-  try {
-    await body();
-  } finally {
-    tally = await probe.stop();
-  }
-  assert.equal(tally.failure, null, 'the other session kept echoing');
-  assert.ok(tally.sent > 0);
-  assert.equal(tally.echoed, tally.sent, `every echo came back (${tally.echoed} of ${tally.sent})`);
-}
 
 /** The runner answers its health check and its process has not exited. */
 async function assertUp(runner: RunningRunner): Promise<void> {

@@ -25,6 +25,7 @@ test('defaults: loopback, dind, workshop lifetimes, generated token, own origins
   assert.equal(config.reconnectGrace, 60);
   assert.equal(config.sandboxMemory, 1024 ** 3);
   assert.equal(config.sandboxPids, 512);
+  assert.equal(config.sandboxDisk, 512 * 1024 ** 2);
   assert.equal(config.token, 'generated-token-0123456789');
   assert.equal(config.origins, null);
   assert.deepEqual(ownOrigins('127.0.0.1', 4321), ['http://127.0.0.1:4321', 'http://localhost:4321', 'http://[::1]:4321']);
@@ -83,7 +84,7 @@ test('all problems are listed at once', () => {
 test('unknown flags and flags without values are refused by name', () => {
   assert.equal(
     errorOf({}, ['--prot', '1']),
-    'Unknown option --prot. Options: --host, --port, --origins, --hosts, --token, --provider, --allow-host-provider, --site-dir, --max-sessions, --max-terminals, --idle-timeout, --max-lifetime, --reconnect-grace, --warm-sandboxes, --sandbox-memory, --sandbox-pids, --sandbox-cpus, --sandbox-image',
+    'Unknown option --prot. Options: --host, --port, --origins, --hosts, --token, --provider, --allow-host-provider, --site-dir, --max-sessions, --max-terminals, --idle-timeout, --max-lifetime, --reconnect-grace, --warm-sandboxes, --sandbox-memory, --sandbox-disk, --sandbox-pids, --sandbox-cpus, --sandbox-image',
   );
   assert.equal(errorOf({}, ['--port']), 'Option --port needs a value.');
 });

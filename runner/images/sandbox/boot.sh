@@ -104,6 +104,13 @@ dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll --bind-dynamic --
 # The sandbox's own lookups too. The runner sets it (--dns), on a read-only root; a bind mount: write, not replace.
 grep -qx 'nameserver 172.18.0.1' /etc/resolv.conf || echo 'nameserver 172.18.0.1' >/etc/resolv.conf
 
+# /proc/sys is read-only in a sandbox (the kernel's settings are the machine's). The engine writes
+# only network settings, which belong to the sandbox's own network namespace: those are made writable.
+if [ ! -w /proc/sys/net/ipv4/ip_forward ]; then
+  { mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net; } \
+    || fail "could not make /proc/sys/net writable (does the sandbox have --cap-add SYS_ADMIN?)"
+fi
+
 # The tutorial's images, into the engine's empty store before it starts (see below).
 shopt -s nullglob dotglob
 existing=(/var/lib/docker/*)
