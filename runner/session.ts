@@ -18,6 +18,9 @@ export interface SessionLimits {
   maxTerminals: number;
 }
 
+/** How long after a shell ended the sandbox's state is asked again (see #terminalExited). */
+const SANDBOX_STATE_SETTLE_MS = 500;
+
 const CLOSE_FOR_ERROR: Record<ErrorCode, CloseCode> = {
   'bad-message': CloseCode.badMessage,
   'handshake-required': CloseCode.badMessage,
@@ -170,8 +173,13 @@ export class Session {
 
   async #terminalExited(name: string, sandbox: Sandbox, exitCode: number | null): Promise<void> {
     if (this.#ended) return;
-    // A shell that ends because its sandbox went away is a lost sandbox, not an exit.
-    const lost = !(await sandbox.alive());
+    // A shell that ends because its sandbox went away is a lost sandbox, not an exit. The engine
+    // may still call a killed sandbox running for a moment after its shells ended: ask twice.
+    let lost = !(await sandbox.alive());
+    if (!lost) {
+      await new Promise((resolve) => setTimeout(resolve, SANDBOX_STATE_SETTLE_MS));
+      lost = !(await sandbox.alive());
+    }
     if (lost) return this.end('sandbox-lost', exitCode);
     if (name === MAIN_TERMINAL) return this.end('exit', exitCode);
     const client = this.#clients.get(name);
