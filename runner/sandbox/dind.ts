@@ -4,8 +4,10 @@
  * and a reset is "throw it away". The image and its boot script live in runner/images/.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { PassThrough, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import pLimit from 'p-limit';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { RunnerConfig } from '../config.ts';
 import { CgroupFences } from './cgroup-fence.ts';
@@ -68,6 +70,7 @@ export class DindProvider implements SandboxProvider {
   readonly #options: DindOptions;
   readonly #log: Logger;
   readonly #fences: CgroupFences;
+  readonly #boots = pLimit(Math.max(2, availableParallelism()));
   #network: Promise<void> | null = null;
   #warm: Promise<DindSandbox>[] = [];
   #warmFailed = false;
@@ -119,7 +122,17 @@ export class DindProvider implements SandboxProvider {
     this.#fillWarm();
   }
 
-  async #boot(onProgress: ProgressReporter): Promise<DindSandbox> {
+  /**
+   * Boots wait for a slot: sandboxes booting at once share the machine's cores, and past that each
+   * boot only gets slower (50 at once on 2 cores would overrun the boot timeout), so readers who
+   * arrive together are served in turn, each at full speed.
+   */
+  #boot(onProgress: ProgressReporter): Promise<DindSandbox> {
+    if (this.#boots.activeCount >= this.#boots.concurrency) onProgress('session', `Waiting for a free slot to start your sandbox (${this.#boots.pendingCount + 1} ahead)`);
+    return this.#boots(() => this.#bootNow(onProgress));
+  }
+
+  async #bootNow(onProgress: ProgressReporter): Promise<DindSandbox> {
     const started = Date.now();
     const name = `lab-sandbox-${randomBytes(5).toString('hex')}`;
     let container: Docker.Container | undefined;
