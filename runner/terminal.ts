@@ -16,6 +16,13 @@ import type { ShellCommand } from './sandbox/provider.ts';
  */
 export const REPLAY_LIMIT = 4 * FlowControl.highWatermark;
 
+/**
+ * Output read from the pty in one turn of the event loop goes out as one frame, up to this size:
+ * bulk output travels in few large frames (fewer to encode, send, decode, write and acknowledge),
+ * while a lone echo leaves in the same turn it was read, never waiting for company.
+ */
+export const MAX_OUTPUT_FRAME = 64 * 1024;
+
 /** Where a terminal sends what the client should see: one socket, seen through the protocol. */
 export interface TerminalClient {
   send(message: ServerMessage): void;
@@ -33,11 +40,17 @@ export class Terminal {
   readonly #replay = new ReplayBuffer(REPLAY_LIMIT);
   readonly #window = new SendWindow();
   readonly #marks = new ShellMarkReader();
+  readonly #hooks: TerminalHooks;
   #client: TerminalClient | null = null;
   #exitCode: number | null | undefined = undefined;
+  /** Output read but not yet sent (see MAX_OUTPUT_FRAME). */
+  #pending: string[] = [];
+  #pendingLength = 0;
+  #flush: NodeJS.Immediate | null = null;
 
   constructor(name: string, command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
     this.name = name;
+    this.#hooks = hooks;
     this.#pty = pty.spawn(command.file, command.args, {
       name: 'xterm-256color',
       cols: size.cols,
@@ -46,17 +59,31 @@ export class Terminal {
       env: command.env,
     });
     this.#pty.onData((data) => {
-      const seq = this.#replay.append(data);
-      for (const mark of this.#marks.feed(data, seq)) hooks.onMark(mark);
-      this.#client?.send({ type: 'output', seq, data });
-      // With no client attached the output still counts as in flight: the pty pauses once the
-      // window is full, so nothing a reconnecting client has not acknowledged is ever dropped.
-      if (this.#window.sent(seq + data.length)) this.#pty.pause();
+      this.#pending.push(data);
+      this.#pendingLength += data.length;
+      if (this.#pendingLength >= MAX_OUTPUT_FRAME) this.#sendPending();
+      else this.#flush ??= setImmediate(() => this.#sendPending());
     });
     this.#pty.onExit(({ exitCode }) => {
+      this.#sendPending(); // the last output before the end
       this.#exitCode = exitCode;
       hooks.onExit(exitCode);
     });
+  }
+
+  #sendPending(): void {
+    if (this.#flush) clearImmediate(this.#flush);
+    this.#flush = null;
+    if (this.#pendingLength === 0) return;
+    const data = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
+    this.#pending = [];
+    this.#pendingLength = 0;
+    const seq = this.#replay.append(data);
+    for (const mark of this.#marks.feed(data, seq)) this.#hooks.onMark(mark);
+    this.#client?.send({ type: 'output', seq, data });
+    // With no client attached the output still counts as in flight: the pty pauses once the
+    // window is full, so nothing a reconnecting client has not acknowledged is ever dropped.
+    if (this.#window.sent(seq + data.length) && !this.exited) this.#pty.pause();
   }
 
   get exited(): boolean {
@@ -143,6 +170,8 @@ export class Terminal {
   }
 
   dispose(): void {
+    if (this.#flush) clearImmediate(this.#flush);
+    this.#flush = null;
     this.#client = null;
     if (this.exited) return;
     try {

@@ -6,15 +6,19 @@
 export const FlowControl = {
   /**
    * The runner pauses the pty when this much output is sent but not yet parsed by the client's
-   * terminal. Large enough to keep a fast link busy between acks; small enough that Ctrl-C during
-   * `yes` is answered at once rather than after megabytes already in flight, and that a stalled
-   * client costs little memory.
+   * terminal. Large enough to keep a fast link busy while acks travel back; small enough that a
+   * stalled client costs little memory and what is in flight stays under 500 KB (the benchmark's
+   * bound; tests/bench/RESULTS.md measures it).
    */
-  highWatermark: 100_000,
-  /** The runner resumes the pty once the client has caught up to this. */
-  lowWatermark: 5_000,
-  /** The client acknowledges after parsing this much; small against the window, so no stall. */
-  ackEvery: 5_000,
+  highWatermark: 256_000,
+  /**
+   * The runner resumes the pty once the client has caught up to this: half the window, so output
+   * keeps flowing while the client parses the rest (at 5 000, VS Code's value, the pipe ran dry
+   * at every resume and the page sat idle a fifth of a bulk run).
+   */
+  lowWatermark: 128_000,
+  /** The client acknowledges after parsing this much; a fraction of the window, so no stall. */
+  ackEvery: 32_000,
 } as const;
 
 /** Runner side: decides when to pause and resume the pty. */

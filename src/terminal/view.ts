@@ -78,7 +78,7 @@ export class TerminalView {
     addXtermStylesheet();
     this.#term = new Terminal({
       allowProposedApi: true, // the Unicode 11 width tables are a proposed API
-      cursorBlink: true,
+      cursorBlink: false,
       fontFamily: FONT_FAMILY,
       fontSize: options.fontSize,
       lineHeight: 1.15,
