@@ -22,7 +22,7 @@ import WebSocket from 'ws';
 import { FlowControl } from '../../src/protocol/flow.ts';
 import { ShellMarkReader, type ShellMark } from '../../src/protocol/shell-marks.ts';
 import { CloseCode, decodeServerMessage, encode, MAIN_TERMINAL, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, type ClientMessage, type ServerMessage } from '../../src/protocol/wire.ts';
-import { REPLAY_LIMIT } from '../../runner/terminal.ts';
+import { MAX_OUTPUT_FRAME, REPLAY_LIMIT } from '../../runner/terminal.ts';
 import { artefactPath } from '../support/browser.ts';
 import { heapProbeEnv, readLiveHeap, type HeapReading } from '../support/heap-probe.ts';
 import { LabClient, withoutOsc } from '../support/lab-client.ts';
@@ -81,9 +81,10 @@ const V8_GROWING_FACTOR = 4;
 const YOUNG_GENERATION = 48 * MIB;
 /**
  * Output a reader that stopped acknowledging may be sent before the pty pauses: the window, plus
- * the pty read that crossed it (node-pty reads at most 64 KiB at a time), plus the prompt before.
+ * the frame that crossed it (the runner sends up to MAX_OUTPUT_FRAME, and the pty read that made
+ * it reach that, at most 64 KiB more), plus the prompt before.
  */
-const STALLED_OUTPUT_LIMIT = FlowControl.highWatermark + 64 * 1024 + 4_096;
+const STALLED_OUTPUT_LIMIT = FlowControl.highWatermark + MAX_OUTPUT_FRAME + 64 * 1024 + 4_096;
 
 type Phase = 'start' | 'idle' | 'load' | 'wind-down';
 
