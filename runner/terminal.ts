@@ -17,11 +17,14 @@ import type { ShellCommand } from './sandbox/provider.ts';
 export const REPLAY_LIMIT = 4 * FlowControl.highWatermark;
 
 /**
- * Output read from the pty in one turn of the event loop goes out as one frame, up to this size:
- * bulk output travels in few large frames (fewer to encode, send, decode, write and acknowledge),
- * while a lone echo leaves in the same turn it was read, never waiting for company.
+ * Output goes out in frames of up to this size: bulk output travels in few large frames (fewer to
+ * encode, send, decode, write and acknowledge; node-pty hands it over ~4 KB a read, one read a turn
+ * of the event loop), while output after a quiet spell, such as an echo, leaves in the same turn
+ * it was read, never waiting for company.
  */
 export const MAX_OUTPUT_FRAME = 64 * 1024;
+/** Output that follows other output within this time is held at most this long to fill a frame. */
+export const OUTPUT_COALESCE_MS = 2;
 
 /** Where a terminal sends what the client should see: one socket, seen through the protocol. */
 export interface TerminalClient {
@@ -46,7 +49,10 @@ export class Terminal {
   /** Output read but not yet sent (see MAX_OUTPUT_FRAME). */
   #pending: string[] = [];
   #pendingLength = 0;
-  #flush: NodeJS.Immediate | null = null;
+  /** Cancels the scheduled send of pending output, when one is scheduled. */
+  #flush: (() => void) | null = null;
+  /** When output was last sent (performance.now()); output soon after is flowing, and coalesced. */
+  #lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(name: string, command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
     this.name = name;
@@ -62,7 +68,7 @@ export class Terminal {
       this.#pending.push(data);
       this.#pendingLength += data.length;
       if (this.#pendingLength >= MAX_OUTPUT_FRAME) this.#sendPending();
-      else this.#flush ??= setImmediate(() => this.#sendPending());
+      else if (!this.#flush) this.#scheduleSend();
     });
     this.#pty.onExit(({ exitCode }) => {
       this.#sendPending(); // the last output before the end
@@ -72,9 +78,9 @@ export class Terminal {
   }
 
   #sendPending(): void {
-    if (this.#flush) clearImmediate(this.#flush);
-    this.#flush = null;
+    this.#cancelFlush();
     if (this.#pendingLength === 0) return;
+    this.#lastSentAt = performance.now();
     const data = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
     this.#pending = [];
     this.#pendingLength = 0;
@@ -169,9 +175,24 @@ export class Terminal {
     if (this.#window.acked(upTo) && !this.exited) this.#pty.resume();
   }
 
-  dispose(): void {
-    if (this.#flush) clearImmediate(this.#flush);
+  /** Right after this turn when output was quiet; a moment later while it flows, to fill a frame. */
+  #scheduleSend(): void {
+    if (performance.now() - this.#lastSentAt > OUTPUT_COALESCE_MS) {
+      const immediate = setImmediate(() => this.#sendPending());
+      this.#flush = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(() => this.#sendPending(), OUTPUT_COALESCE_MS);
+      this.#flush = () => clearTimeout(timer);
+    }
+  }
+
+  #cancelFlush(): void {
+    this.#flush?.();
     this.#flush = null;
+  }
+
+  dispose(): void {
+    this.#cancelFlush();
     this.#client = null;
     if (this.exited) return;
     try {
