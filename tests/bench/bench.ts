@@ -2,7 +2,8 @@
  * `npm run bench`: this product's terminal side by side with WeTTY (the closest peer: xterm and
  * node-pty over socket.io) and a bare WebSocket floor, on this machine, in one run. Installs WeTTY
  * if missing, runs the browser suite (tests/bench/browser/), then the capacity suite
- * (tests/bench/capacity/) when it is there, and writes tests/bench/RESULTS.md.
+ * (tests/bench/capacity/) when it is there, and writes tests/bench/RESULTS.md (a quick run of some
+ * measures only, test-results/bench-partial.md).
  *
  *   node tests/bench/bench.ts [--rounds N] [--only echo,bulk,inflight,open,js,capacity]
  *                             [--capacity-sandboxes 10,50] [--capacity-host 200]
@@ -10,7 +11,7 @@
  * The site must be built (dist/); `npm run bench` through runner/setup/run.sh builds it.
  */
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { artefactPath } from '../support/browser.ts';
 import { describeMachine, load } from './browser/machine.ts';
@@ -49,7 +50,9 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
  * (other work on this tree) must not change the pages under the measures.
  */
 const SITE_DIR = fileURLToPath(new URL('../../.lab/bench/site/', import.meta.url));
-const RESULTS = new URL('./RESULTS.md', import.meta.url);
+/** A run of every browser measure writes RESULTS.md; a quick run (--only some) writes its own file. */
+const complete = MEASURES.every((measure) => only.has(measure));
+const RESULTS = complete ? new URL('./RESULTS.md', import.meta.url) : pathToFileURL(artefactPath('bench-partial.md'));
 const CAPACITY = new URL('./capacity/capacity.ts', import.meta.url);
 if (!existsSync(`${DIST}lab/index.html`)) fail('dist/ has no built site: run `npx astro build` (npm run bench does it for you).');
 

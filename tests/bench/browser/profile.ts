@@ -7,7 +7,7 @@
  *
  *   node tests/bench/browser/profile.ts bulk|echo|open ours-host|ours-dind|wetty|wetty-dom
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { artefactPath, launchChromium } from '../../support/browser.ts';
 import { oursTarget, TerminalPage, wettyTargets, type Target } from './arms.ts';
@@ -36,6 +36,7 @@ if (!['bulk', 'echo', 'open'].includes(scenario) || !['ours-host', 'ours-dind', 
 }
 const SITE_DIR = fileURLToPath(new URL('../../../dist/', import.meta.url));
 const serverProfiles = artefactPath(`profile-${scenario}-${armId}-server/`);
+rmSync(serverProfiles, { recursive: true, force: true }); // an earlier run's profiles
 mkdirSync(serverProfiles, { recursive: true });
 const nodeOptions = { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${serverProfiles} --cpu-prof-interval=500` };
 
