@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LABEL } from '../../runner/docker.ts';
@@ -110,11 +110,27 @@ test('docker kill of one sandbox: its reader is told, the other reader goes on',
   assert.deepEqual(await sandboxesOf(runner.owner), []);
 });
 
-/** The engine's process, and how to bring it back as `npm start` and `npm test` do. */
-async function restartEngine(): Promise<void> {
+/**
+ * The machine's engine process: dockerd in this pid namespace. `pidof dockerd` also lists every
+ * sandbox's own engine, which must not be the one stopped.
+ */
+async function hostEngine(): Promise<number> {
+  const ours = readlinkSync('/proc/self/ns/pid');
   const { stdout } = await run('pidof', ['dockerd']);
-  const pid = Number(stdout.trim().split(/\s+/)[0]);
-  assert.ok(pid > 0, 'dockerd runs on this machine');
+  const pids = stdout.trim().split(/\s+/).map(Number).filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/pid`) === ours;
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(pids.length, 1, `one dockerd of this machine: ${stdout.trim()}`);
+  return pids[0] as number;
+}
+
+/** Stops the machine's engine, and brings it back as `npm start` and `npm test` do. */
+async function restartEngine(): Promise<void> {
+  const pid = await hostEngine();
   process.kill(pid, 'SIGTERM');
   await until(async () => !isAlive(pid), 60_000, 'dockerd to stop');
   await run('bash', [ENSURE_ENGINE], { timeout: 90_000 });
