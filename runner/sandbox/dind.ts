@@ -40,18 +40,23 @@ const FAILED_PREFIX = 'lab-sandbox: failed:';
 const BOOT_TIMEOUT_MS = 90_000;
 
 /**
- * What a nested engine needs beyond Docker's default capabilities: mounts (overlay, proc, cgroups)
- * and networks (bridges, iptables). Nothing else: no DAC_READ_SEARCH (open_by_handle_at), no
- * SYS_RAWIO, SYS_PTRACE or SYS_MODULE, and Docker's default device list (no block devices).
- * CAP_SYS_ADMIN is still root-like: see the README's Security section for what that means.
+ * A sandbox holds less than an ordinary container. Its engine and every process a reader starts
+ * run in a user namespace of their own (runner/images/sandbox/boot.sh), whose root is uid 100000
+ * of the machine and has its capabilities there only; the container's own root, outside it, needs
+ * just these: CHOWN to give the writable places to that uid, SETUID and SETGID for newuidmap and
+ * newgidmap to write the namespace's uid and gid maps. No CAP_SYS_ADMIN, no CAP_NET_ADMIN.
  */
-const CAPS = ['SYS_ADMIN', 'NET_ADMIN'];
+const CAPS = ['CHOWN', 'SETUID', 'SETGID'];
 
 /**
- * Docker's default read-only paths. boot.sh makes /proc/sys/net writable again for the nested
- * engine: network settings are per network namespace. Docker's default masked paths stay masked.
+ * Making the namespaces needs these off: Docker's seccomp profile refuses unshare(CLONE_NEWUSER) to
+ * a container without CAP_SYS_ADMIN, and a procfs can be mounted in a user namespace only where the
+ * container's /proc has no paths masked or made read-only over it (the CLI's `systempaths=unconfined`:
+ * empty MaskedPaths and ReadonlyPaths). What
+ * those guarded is guarded inside by the user namespace: the machine's settings under /proc/sys
+ * belong to the machine's user namespace, where the sandbox has no capability.
  */
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const SECURITY_OPT = ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges'];
 
 /**
  * The writable places of a sandbox, whose root is read-only: tmpfs, each of this size and all
@@ -147,9 +152,11 @@ export class DindProvider implements SandboxProvider {
         Labels: { [LABEL.sandbox]: '1', [LABEL.owner]: OWNER },
         HostConfig: {
           NetworkMode: SANDBOX_NETWORK.name,
+          CapDrop: ['ALL'],
           CapAdd: CAPS,
-          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges'],
-          ReadonlyPaths: READONLY_PATHS,
+          SecurityOpt: SECURITY_OPT,
+          MaskedPaths: [],
+          ReadonlyPaths: [],
           // Nothing a reader does reaches the machine's disk: the root is read-only, and what is
           // writable is tmpfs, held in the sandbox's memory and bounded by its size and that limit.
           ReadonlyRootfs: true,
@@ -302,7 +309,9 @@ class DindSandbox implements Sandbox {
   shell(): ShellCommand {
     return {
       file: 'docker',
-      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-w', '/root', this.name, 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
+      // `docker exec` lands as the container's root, outside the sandbox's user namespace; enter.sh
+      // joins it (nsenter), still in the container's cgroup, so the fence's limits hold the shell too.
+      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-e', 'HOME=/root', this.name, '/lab/enter.sh', 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
       // The docker client needs only where its engine is; nothing of the runner's own is passed on.
       env: pick(process.env, ['PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']),
     };

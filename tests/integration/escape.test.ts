@@ -28,6 +28,8 @@ let facts: MachineFacts;
 /** What the reader's shell found, and what a privileged container the reader started found. */
 const found: Record<'shell' | 'privileged', Findings> = { shell: new Map(), privileged: new Map() };
 let privilegedRun: { exitCode: number | null; output: string };
+let strongestRun: { exitCode: number | null; output: string } | null = null;
+const STRONGEST = '--cap-add ALL --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined';
 
 before(async () => {
   const info = (await docker.info()) as { ID: string; DockerRootDir: string };
@@ -37,11 +39,18 @@ before(async () => {
   const shell = await reader.run(probeCommand(facts), PROBE_TIMEOUT_MS);
   found.shell = findings(shell.output);
   assert.deepEqual(found.shell.get('done'), { ok: '1' }, `the probe ran to its end: ${shell.output.slice(-2000)}`);
-  privilegedRun = await reader.run(probeCommand(facts, 'docker run --rm --privileged -v /:/host tomcat chroot /host bash'), PROBE_TIMEOUT_MS);
+  privilegedRun = await reader.run(probeCommand(facts, `docker run --rm --privileged -v /:/host tomcat chroot /host bash`), PROBE_TIMEOUT_MS);
   found.privileged = findings(privilegedRun.output);
+  if (!found.privileged.has('done')) {
+    // A rootless engine cannot give a container a read-write sysfs where its own is read-only, so
+    // `--privileged` may not start. The strongest container that does: every capability, no
+    // seccomp or AppArmor profile, no masked paths, the sandbox's whole filesystem mounted.
+    strongestRun = await reader.run(probeCommand(facts, `docker run --rm ${STRONGEST} -v /:/host tomcat chroot /host bash`), PROBE_TIMEOUT_MS);
+    found.privileged = findings(strongestRun.output);
+  }
   // For the issue's before/after table: the raw findings, when asked for.
   const report = process.env.LAB_ESCAPE_REPORT;
-  if (report) writeFileSync(report, JSON.stringify({ shell: [...found.shell], privileged: [...found.privileged], privilegedTail: privilegedRun.output.slice(-1500) }, null, 1));
+  if (report) writeFileSync(report, JSON.stringify({ shell: [...found.shell], privileged: [...found.privileged], privilegedTail: privilegedRun.output.slice(-1500), strongest: strongestRun !== null }, null, 1));
 });
 
 after(async () => {
@@ -60,8 +69,14 @@ function refused(result: Record<string, string>): boolean {
   return result.rc !== undefined && result.rc !== '0';
 }
 
-test('a privileged container the reader starts runs, inside the sandbox', () => {
-  assert.equal(privilegedRun.exitCode, 0, privilegedRun.output.slice(-2000));
+test("a reader's `docker run --privileged -v /:/host` stays in the sandbox: it runs there, or its engine refuses it", () => {
+  if (strongestRun === null) {
+    assert.equal(privilegedRun.exitCode, 0, privilegedRun.output.slice(-2000));
+  } else {
+    assert.equal(privilegedRun.exitCode, 125, privilegedRun.output.slice(-2000));
+    assert.match(privilegedRun.output, /error mounting "sysfs" to rootfs at "\/sys"[^\n]*operation not permitted/);
+    assert.equal(strongestRun.exitCode, 0, `the strongest container that starts: ${strongestRun.output.slice(-2000)}`);
+  }
   assert.deepEqual(found.privileged.get('done'), { ok: '1' }, 'the probe ran to its end in it');
 });
 
@@ -97,8 +112,11 @@ for (const where of ['shell', 'privileged'] as const) {
     assert.equal(found[where].get('release_agent'), undefined);
   });
 
-  test(`${from}: loading a kernel module is refused (finit_module: EPERM, not ENOEXEC)`, () => {
-    assert.equal(route(where, 'finit_module').errno, '1');
+  test(`${from}: loading a kernel module is refused (finit_module: EPERM, not ENOEXEC)`, (t) => {
+    const { errno } = route(where, 'finit_module');
+    // ENOSYS: this kernel loads no modules at all, for anyone; there is nothing to refuse.
+    if (errno === '38') return t.skip('this kernel has no module loading (finit_module: ENOSYS)');
+    assert.equal(errno, '1');
   });
 
   test(`${from}: the machine's disk: no device node, no read, no mount`, (t) => {
