@@ -13,6 +13,7 @@ import type { RunnerConfig } from '../config.ts';
 import { CgroupFences } from './cgroup-fence.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
+import { userNamespaceProblem } from './userns-check.ts';
 
 export interface DindOptions {
   image: string;
@@ -80,15 +81,29 @@ export class DindProvider implements SandboxProvider {
   #warm: Promise<DindSandbox>[] = [];
   #warmFailed = false;
   #closed = false;
+  /** Why this machine cannot give sandboxes a user namespace, when it cannot. */
+  readonly #unavailable: string | null;
 
-  constructor(docker: Docker, options: DindOptions, log: Logger) {
+  /**
+   * `checkUserNamespaces` says what stops user namespaces on this machine, if anything. It is asked
+   * only when the engine is this machine's own (no DOCKER_HOST): a remote engine's sandboxes say it
+   * themselves when they fail to boot.
+   */
+  constructor(docker: Docker, options: DindOptions, log: Logger, checkUserNamespaces: () => string | null = userNamespaceProblem) {
     this.#docker = docker;
     this.#options = options;
     this.#log = log;
     this.#fences = new CgroupFences(log);
+    this.#unavailable = process.env.DOCKER_HOST ? null : checkUserNamespaces();
+    if (this.#unavailable) {
+      // Said at start, where the operator looks; no sandbox starts until it is fixed (no fallback).
+      log.error('dind sandboxes cannot start on this machine', { reason: this.#unavailable });
+      process.stderr.write(`${this.#unavailable}\n`);
+    }
   }
 
   async create(sessionId: string, onProgress: ProgressReporter): Promise<Sandbox> {
+    if (this.#unavailable) throw new SandboxError('sandbox-failed', `The sandbox could not be started: ${this.#unavailable}`);
     // At most one warm sandbox per request: if it failed, boot this one directly, so a broken
     // engine or image gives the reader its error instead of a loop of failing warm boots.
     const warm = this.#warm.shift();
@@ -115,7 +130,7 @@ export class DindProvider implements SandboxProvider {
       this.#warmFailed = false;
       return;
     }
-    while (!this.#closed && this.#warm.length < this.#options.warm) {
+    while (!this.#closed && !this.#unavailable && this.#warm.length < this.#options.warm) {
       const booting = this.#boot(() => {});
       booting.catch(() => (this.#warmFailed = true)); // the session that takes it reports the error
       this.#warm.push(booting);
