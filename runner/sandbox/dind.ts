@@ -1,7 +1,9 @@
 /**
  * The default provider: each session gets a container of its own running its own Docker engine,
  * so `ip addr` shows a clean docker0 as in the tutorial, names never collide between readers,
- * and a reset is "throw it away". The image and its boot script live in runner/images/.
+ * and a reset is "throw it away". The engine and the reader's shells run in a user namespace whose
+ * root is uid 100000 of the machine (see CAPS below and the README's Security section). The image
+ * and its boot script live in runner/images/.
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -52,10 +54,10 @@ const CAPS = ['CHOWN', 'SETUID', 'SETGID'];
 /**
  * Making the namespaces needs these off: Docker's seccomp profile refuses unshare(CLONE_NEWUSER) to
  * a container without CAP_SYS_ADMIN, and a procfs can be mounted in a user namespace only where the
- * container's /proc has no paths masked or made read-only over it (the CLI's `systempaths=unconfined`:
- * empty MaskedPaths and ReadonlyPaths). What
- * those guarded is guarded inside by the user namespace: the machine's settings under /proc/sys
- * belong to the machine's user namespace, where the sandbox has no capability.
+ * container's /proc has no paths masked or made read-only over it (the CLI's
+ * `systempaths=unconfined`: empty MaskedPaths and ReadonlyPaths below). What those guarded, the user
+ * namespace guards inside: the machine's settings under /proc/sys belong to the machine's user
+ * namespace, where the sandbox has no capability.
  */
 const SECURITY_OPT = ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges'];
 
