@@ -45,7 +45,7 @@ rootfs_packages() {
   case $1 in
     # Where the small images take their binaries from; never an image itself.
     builder) echo busybox-static iproute2 iputils-ping redis-server redis-tools ;;
-    # tini: PID 1 that forwards SIGTERM to boot.sh and reaps the orphans an engine leaves behind.
+    # tini: PID 1 that forwards SIGTERM to boot.sh's process group (-g) and reaps orphans.
     # dnsmasq-base: the sandbox's own resolver, which answers "no such name" (see sandbox/boot.sh).
     # uidmap: newuidmap and newgidmap, which map the sandbox's user namespace to uid 100000 and up.
     sandbox) echo docker.io iptables iproute2 iputils-ping bash procps less ca-certificates tini dnsmasq-base uidmap ;;
@@ -195,7 +195,7 @@ recipe_sandbox() { # SANDBOX_ROOTFS (shaped in place)
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     'ENV LANG=C.UTF-8' \
     'WORKDIR /root' \
-    'ENTRYPOINT ["/usr/bin/tini", "--", "/lab/boot.sh"]'
+    'ENTRYPOINT ["/usr/bin/tini", "-g", "--", "/lab/boot.sh"]'
 }
 
 # Boots the freshly imported sandbox once, as the runner does (runner/sandbox/dind.ts) but on a volume,

@@ -4,12 +4,12 @@
 # links, the machine engine's ID, the disk's "major minor" or "none".
 machine_ns=$1 engine_id=$2 disk=$3
 say() { echo "seen: $*"; }
-# Runs a command; prints rc=<status> and why it failed (the end of its last line of errors).
+# Runs a command; prints rc=<status> and why it failed (the end of its first line of errors).
 try() {
   local err rc
   err=$("$@" 2>&1 >/dev/null)
   rc=$?
-  err=${err##*$'\n'}
+  err=${err%%$'\n'*}
   err=${err##*: }
   printf 'rc=%d why=%s' "$rc" "${err// /_}"
 }

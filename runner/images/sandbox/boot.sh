@@ -5,11 +5,11 @@
 #   lab-sandbox: ready
 #   lab-sandbox: failed: <reason>          (then the container exits with status 1)
 # The runner waits for one of these lines in the container's log. /run/lab/userns.pid names the process
-# whose namespaces a reader's shell enters (/lab/enter.sh), and /run/lab/boot-times holds how long each
-# part took. Then the sandbox stays up until SIGTERM, which stops the engine and its containers cleanly.
+# whose namespaces a reader's shell enters (/lab/enter.sh); the inside part's boot time goes to stderr.
+# Then the sandbox stays up until SIGTERM, which stops the engine and its containers cleanly.
 #
 # Two parts, in this one file:
-#   outside  (as the container's root, with Docker's ordinary capabilities and no more): gives the
+#   outside  (as the container's root, with CHOWN, SETUID and SETGID and no other capability): gives the
 #            writable places to the mapped root, then makes the namespaces (user, mount, network, pid,
 #            uts, ipc) with `unshare`, the uid range mapped by newuidmap from /etc/subuid;
 #   inside   (`boot.sh inside`, as root of that namespace, that is, uid 100000 on the machine): its own
@@ -151,23 +151,17 @@ inside() {
 }
 
 ########################################################################################################
-# Outside: the sandbox container's root, with Docker's ordinary capabilities (the runner drops most).
+# Outside: the sandbox container's root, with the three capabilities the runner leaves it.
+# It becomes `unshare` (exec): the process tree is tini, unshare, the inside part and the engine.
+# tini runs with -g, so a SIGTERM reaches the whole group: the inside part stops the engine cleanly.
 outside() {
-  local t_start unshare_pid= inner= child i
-  t_start=$(now_ms)
-  stop() {
-    trap - TERM INT
-    [ -n "$inner" ] && kill -TERM "$inner" 2>/dev/null
-    [ -n "$unshare_pid" ] && wait "$unshare_pid"
-    exit 0
-  }
-  trap stop TERM INT
-
   # Without a mount of its own, /var/lib/docker is on the container's own overlay, where the inner
   # engine can only use the slow vfs driver (and --storage-driver overlay2 would make it fail).
   is_mountpoint /var/lib/docker || fail "/var/lib/docker is not a mount of its own (start the sandbox with a tmpfs or a volume there)"
   [ "$(</proc/sys/user/max_user_namespaces)" -gt 0 ] 2>/dev/null \
     || fail "user namespaces are off on this machine (sysctl user.max_user_namespaces=0); set it above 0 (for example 15000)"
+  command -v newuidmap >/dev/null && command -v newgidmap >/dev/null \
+    || fail "newuidmap and newgidmap are missing from the sandbox image (Debian's uidmap package)"
 
   # The mapped root owns the writable places; the image's files stay the machine root's, read-only.
   chown "$MAPPED_ROOT:$MAPPED_ROOT" "${WRITABLE[@]}" 2>/dev/null
@@ -177,32 +171,34 @@ outside() {
   rm -f /run/lab/go
   mkfifo -m 0600 /run/lab/go || fail "could not make /run/lab/go"
   exec 5<>/run/lab/go # read-write: opening it does not wait for the other end
+  announce &
+  exec 5>&-
 
   # --setuid/--setgid 0: root of the namespace; without them the process keeps the machine's uid 0.
   # --kill-child: when unshare goes, so does everything inside.
-  unshare --user --map-users="$MAPPED_ROOT,0,$MAPPED_COUNT" --map-groups="$MAPPED_ROOT,0,$MAPPED_COUNT" \
+  exec unshare --user --map-users="$MAPPED_ROOT,0,$MAPPED_COUNT" --map-groups="$MAPPED_ROOT,0,$MAPPED_COUNT" \
     --setuid 0 --setgid 0 --mount --net --pid --uts --ipc --fork --mount-proc --kill-child \
-    "$0" inside </run/lab/go &
-  unshare_pid=$!
+    "$0" inside </run/lab/go
+}
 
-  # The namespace's pid 1, as this pid namespace sees it: the child of unshare in another pid namespace.
+# Beside unshare (this script's pid, $$): finds the namespace's pid 1 as this pid namespace sees it (the
+# child of unshare in another pid namespace), writes it where enter.sh reads it, and lets the inside
+# part say it is ready.
+announce() {
+  local i child own
+  own=$(readlink /proc/self/ns/pid)
   for (( i = 0; i < 3000; i++ )); do
-    for child in $(<"/proc/$unshare_pid/task/$unshare_pid/children"); do
-      [ "$(readlink "/proc/$child/ns/pid" 2>/dev/null)" != "$(readlink /proc/self/ns/pid)" ] && { inner=$child; break 2; }
+    for child in $(<"/proc/$$/task/$$/children"); do
+      if [ "$(readlink "/proc/$child/ns/pid" 2>/dev/null)" != "$own" ] && [ -e "/proc/$child/ns/pid" ]; then
+        echo "$child" >/run/lab/userns.pid
+        echo go >&5
+        exit 0
+      fi
     done 2>/dev/null
-    kill -0 "$unshare_pid" 2>/dev/null || fail "could not make the sandbox's user namespace (unshare exited with status $(wait "$unshare_pid"; echo $?))"
     sleep 0.01
   done
-  [ -n "$inner" ] || fail "the sandbox's user namespace did not start within 30 s"
-  echo "$inner" >/run/lab/userns.pid
-  echo go >&5
-  exec 5>&-
-
-  wait "$unshare_pid"
-  local status=$?
-  # The inside part said why already, when it could.
-  echo "lab-sandbox: failed: the sandbox's namespace ended with status $status"
-  exit 1
+  echo "lab-sandbox: failed: the sandbox's user namespace did not start within 30 s"
+  kill -KILL $$
 }
 
 if [ "${1:-}" = inside ]; then inside; else outside; fi
