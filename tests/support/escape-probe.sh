@@ -26,12 +26,22 @@ case " $machine_ns " in *" $user_ns "*) say userns is=machine ;; *) say userns i
 say caps "$(sed -n 's/^CapEff:\t*/eff=/p' /proc/self/status)"
 
 for path in /proc/sys /sys; do
+  bound=
   result=$(try mount -o remount,rw "$path")
+  # Where /proc/sys is no mount of its own (a procfs of the sandbox's own), make it one, then remount.
+  if [[ $result != rc=0* ]] && [ "$path" = /proc/sys ] && mount --bind /proc/sys /proc/sys 2>/dev/null; then
+    bound=1
+    result="$(try mount -o remount,bind,rw /proc/sys) bound=1"
+  fi
   say "remount_rw:$path" "$result"
   if [ "$path" = /proc/sys ] && [[ $result == rc=0* ]]; then
     say core_pattern_after_remount "$(try_open /proc/sys/kernel/core_pattern)"
   fi
-  [[ $result == rc=0* ]] && mount -o remount,ro "$path"
+  if [ -n "$bound" ]; then
+    umount /proc/sys
+  elif [[ $result == rc=0* ]]; then
+    mount -o remount,ro "$path"
+  fi
 done
 
 say core_pattern "$(try_open /proc/sys/kernel/core_pattern)"
