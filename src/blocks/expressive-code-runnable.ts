@@ -87,7 +87,7 @@ export function pluginRunnableBlocks() {
           const file = codeBlock.parentDocument?.sourceFilePath;
           const recording = file ? findRecording(file, seen.id, seen.hash) : null;
           if (!recording) continue; // the doc-tests report a block without a fresh recording
-          const shown = renderRecording(seen.id, recording, { code: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
+          const shown = renderRecording(seen.id, recording, { command: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
           // Right under the block's frame; inside the <details> of a hidden block, so it folds with it.
           if (renderedBlockAst.tagName === 'details') {
             renderedBlockAst.children.push(shown);

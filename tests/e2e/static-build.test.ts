@@ -14,7 +14,8 @@ import { select } from 'hast-util-select';
 import { toText } from 'hast-util-to-text';
 import type { Element, Root } from 'hast';
 import { extractBlocks } from '../../src/blocks/extract.ts';
-import { castStream, decodeCast, locatePage, outputText, parentOf, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
+import { castStream, decodeCast, locatePage, parentOf, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
+import { outputText } from '../../src/common/block-output.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -85,7 +86,7 @@ test('every runnable block in dist shows its recorded output, with its date and 
       const caption = toText(select('.lab-recording-caption', shown) as Element);
       assert.ok(caption.includes(entry?.engine ?? '?') && caption.includes(entry?.recordedAt.slice(0, 10) ?? '?'), `${at}: the caption "${caption}" names the engine and the date`);
       const stream = castStream(decodeCast(readFileSync(join(folder, `${id}.cast`), 'utf8')).events);
-      const expected = outputText(stream, { code: block.data.command, prompt: block.block.prompt });
+      const expected = outputText(stream, { command: block.data.command, prompt: block.block.prompt });
       const output = select('.lab-recording-output', shown);
       if (expected === '') assert.equal(output, undefined, `${at}: no output, said so`);
       else assert.equal(toText(output as Element, { whitespace: 'pre' }), expected, `${at}: the recorded output, as text`);
