@@ -48,6 +48,12 @@ export function locatePage(file: string): PageLocation | null {
   return { root: root.endsWith('/src') ? root.slice(0, -4) : root, slug: parts.join('/'), locale };
 }
 
+/** A page file's path from the repository's root, as reports name it: `content/docs/en/docker-network.mdx`. */
+export function pagePath(file: string): string {
+  const page = locatePage(file);
+  return page ? join('content/docs', ...(page.locale ? [page.locale] : []), `${page.slug}${file.endsWith('.md') ? '.md' : '.mdx'}`) : file;
+}
+
 /** The folder of a page's recordings; `locale` only when that locale is recorded apart. */
 export function recordingsFolder(root: string, slug: string, locale: string | null = null): string {
   return join(root, RECORDINGS_DIR, slug, ...(locale ? [locale] : []));
@@ -83,9 +89,24 @@ export interface RecordingEntry {
   durationMs: number;
 }
 
+/** Where a page's recordings were made. */
+export interface RecordedWith {
+  /**
+   * The sandbox image's recipe hash (its `org.docker-network-lab.recipe-hash` label, runner/images/build.sh):
+   * it covers the lab images the sandbox carries and the lab shell; another one means the recordings are stale.
+   */
+  sandboxRecipe: string;
+  /** The commit checked out when they were recorded (`git rev-parse HEAD`), or `unknown` outside a git checkout. */
+  commit: string;
+  /** True when the checkout had changes not committed yet. */
+  uncommitted: boolean;
+}
+
 export interface RecordingIndex {
   /** The page files (from the repository's root) these recordings are for. */
   sources: string[];
+  /** Absent in recordings made before it was noted: those count as stale. */
+  recordedWith?: RecordedWith;
   /** By block id, in the page's order. */
   blocks: Record<string, RecordingEntry>;
 }
@@ -129,22 +150,31 @@ export function readIndex(folder: string): RecordingIndex | null {
 }
 
 /**
- * The recording of block `id` of the page at `file`, or null when there is none or it was made
- * from another version of the block (its sourceHash differs): the page never shows output of a
- * command it does not show. The doc-tests report both cases.
+ * The recording of block `id` of the page at `file`; `stale` when there is one, but made from
+ * another version of the block (its sourceHash differs): the page never shows output of a command
+ * it does not show. `missing` when there is none. The doc-tests report both, the build warns.
  */
-export function findRecording(file: string, id: string, sourceHash: string): Recording | null {
+export function findRecording(file: string, id: string, sourceHash: string): Recording | 'stale' | 'missing' {
   const page = locatePage(file);
-  if (!page) return null;
+  if (!page) return 'missing';
   const folders = page.locale ? [recordingsFolder(page.root, page.slug, page.locale), recordingsFolder(page.root, page.slug)] : [recordingsFolder(page.root, page.slug)];
+  let found: 'stale' | 'missing' = 'missing';
   for (const folder of folders) {
     const entry = readIndex(folder)?.blocks[id];
-    if (!entry || entry.sourceHash !== sourceHash) continue;
     const cast = join(folder, `${id}.cast`);
-    if (!existsSync(cast)) continue;
-    return { entry, stream: castStream(decodeCast(readFileSync(cast, 'utf8')).events) };
+    if (!entry || !existsSync(cast)) continue;
+    if (entry.sourceHash !== sourceHash) {
+      found = 'stale';
+      continue;
+    }
+    return { entry, stream: readCast(cast) };
   }
-  return null;
+  return found;
+}
+
+/** The terminal stream of the cast at `file`. */
+export function readCast(file: string): string {
+  return castStream(decodeCast(readFileSync(file, 'utf8')).events);
 }
 
 // ---------------------------------------------------------------------------------------------
