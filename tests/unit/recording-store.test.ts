@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeCast, readIndex, type RecordedWith, type RecordingIndex } from '../../src/blocks/recordings.ts';
+import { encodeCast, findRecording, readIndex, type RecordedWith, type RecordingIndex } from '../../src/blocks/recordings.ts';
 import { findPages, type DocPage } from '../../runner/doctest/pages.ts';
 import type { ExtractedBlock } from '../../src/blocks/extract.ts';
 import { recordingProblems, writeRecordings } from '../../runner/doctest/recording-store.ts';
@@ -104,4 +104,15 @@ test('record mode writes where the recordings came from, and each block\'s cast'
   assert.deepEqual(index.blocks[echo.data.id], { sourceHash: echo.sourceHash, exitCode: 0, recordedAt: '2026-12-01T01:02:03.000Z', engine: '20.10.24+dfsg1', durationMs: 12 });
   assert.equal(readIndex(page.recordings)?.blocks[get.data.id]?.exitCode, null);
   assert.deepEqual(recordingProblems(page, root, RECORDED_WITH), [], 'what it wrote passes check mode');
+});
+
+test('the build finds a fresh recording, and tells a stale one (another version of the block) from a missing one', () => {
+  store([bash('hello'), REDIS], RECORDED_WITH, ['0000deadbeef', get.sourceHash]);
+  const file = join(root, 'content/docs/rec.mdx');
+  assert.equal(findRecording(file, echo.data.id, echo.sourceHash), 'stale');
+  assert.equal(findRecording(file, 'ffffffffffff', echo.sourceHash), 'missing');
+  const fresh = findRecording(file, get.data.id, get.sourceHash);
+  assert.ok(typeof fresh === 'object', 'the current version of the block has its recording');
+  assert.equal(fresh.stream, REDIS);
+  assert.equal(findRecording(join(root, 'content/docs/en/rec.mdx'), get.data.id, get.sourceHash) !== 'missing', true, 'a translation without a folder of its own shares it');
 });
