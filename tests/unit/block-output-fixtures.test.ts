@@ -11,15 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { extractBlocks, type ExtractedBlock } from '../../src/blocks/extract.ts';
+import type { RunnableBlockData } from '../../src/blocks/runnable.ts';
 import { BlockWatch, judge, PASTE_START, plainText, typedInput, untilLoop, type BlockEnd } from '../../src/common/block-output.ts';
 import type { Fixture } from './fixtures/capture-block-output.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 interface Cut {
-  block: ExtractedBlock;
+  block: RunnableBlockData;
   /** The block itself, or its `until` loop. */
   part: 'block' | 'until';
   atShell: boolean;
@@ -30,8 +27,8 @@ interface Cut {
 }
 
 /** Replays one terminal's transcript: each input that is a block (or its until loop) starts a watch. */
-function cuts(fixture: Fixture, terminal: string, blocks: ExtractedBlock[]): Cut[] {
-  const mine = blocks.filter((b) => b.data.terminal === terminal);
+function cuts(fixture: Fixture, terminal: string, blocks: RunnableBlockData[]): Cut[] {
+  const mine = blocks.filter((b) => b.terminal === terminal);
   const found: Cut[] = [];
   const open: { current: { cut: Cut; watch: BlockWatch } | null } = { current: null };
   const close = () => {
@@ -44,7 +41,7 @@ function cuts(fixture: Fixture, terminal: string, blocks: ExtractedBlock[]): Cut
     open.current = null;
   };
   let next = 0;
-  let pendingUntil: ExtractedBlock | null = null;
+  let pendingUntil: RunnableBlockData | null = null;
   for (const [kind, data] of fixture.terminals[terminal] ?? []) {
     if (kind === 'o') {
       open.current?.watch.feed(data);
@@ -52,17 +49,18 @@ function cuts(fixture: Fixture, terminal: string, blocks: ExtractedBlock[]): Cut
     }
     const atShell = data.startsWith(PASTE_START);
     const block = mine[next];
-    const start = (b: ExtractedBlock, part: Cut['part'], command: string) => {
+    const start = (b: RunnableBlockData, part: Cut['part'], command: string) => {
       close();
-      const prompt = part === 'until' ? (found.at(-1)?.block.block.prompt ?? null) : b.block.prompt;
+      const source = part === 'until' ? (found.at(-1)?.block.prompt ?? null) : b.prompt;
+      const prompt = source === null ? null : new RegExp(source, 'm');
       open.current = { cut: { block: b, part, atShell, end: null, output: '', after: '' }, watch: new BlockWatch({ command, prompt }, atShell) };
     };
-    if (pendingUntil?.data.until && data === typedInput(untilLoop(pendingUntil.data.until), atShell)) {
-      start(pendingUntil, 'until', untilLoop(pendingUntil.data.until));
+    if (pendingUntil?.until && data === typedInput(untilLoop(pendingUntil.until), atShell)) {
+      start(pendingUntil, 'until', untilLoop(pendingUntil.until));
       pendingUntil = null;
-    } else if (block && data === typedInput(block.data.command, atShell)) {
-      start(block, 'block', block.data.command);
-      pendingUntil = block.data.until ? block : null;
+    } else if (block && data === typedInput(block.command, atShell)) {
+      start(block, 'block', block.command);
+      pendingUntil = block.until ? block : null;
       next++;
     }
     // Anything else is the terminal answering a program (busybox asks where the cursor is).
@@ -74,7 +72,7 @@ function cuts(fixture: Fixture, terminal: string, blocks: ExtractedBlock[]): Cut
 
 function load(path: 'doctest' | 'page'): { fixture: Fixture; all: Cut[] } {
   const fixture = JSON.parse(readFileSync(new URL(`./fixtures/docker-network.${path}.json`, import.meta.url), 'utf8')) as Fixture;
-  const blocks = extractBlocks(readFileSync(`${ROOT}${fixture.page}`, 'utf8'), fixture.page);
+  const { blocks } = fixture;
   const all = Object.keys(fixture.terminals).flatMap((terminal) => cuts(fixture, terminal, blocks));
   assert.equal(all.filter((c) => c.part === 'block').length, blocks.length, `${path}: all ${blocks.length} blocks of the page`);
   return { fixture, all };
@@ -82,7 +80,7 @@ function load(path: 'doctest' | 'page'): { fixture: Fixture; all: Cut[] } {
 
 /** The output of the `nth` block whose command is `command`. */
 function outputOf(all: Cut[], command: string, nth = 0): Cut {
-  const cut = all.filter((c) => c.part === 'block' && c.block.data.command === command)[nth];
+  const cut = all.filter((c) => c.part === 'block' && c.block.command === command)[nth];
   assert.ok(cut, `a block ${command}`);
   return cut;
 }
@@ -91,16 +89,16 @@ for (const path of ['doctest', 'page'] as const) {
   test(`${path} path: every block ends where the run saw it end, with only the next prompt after it, and passes`, () => {
     const { all } = load(path);
     for (const cut of all) {
-      const what = `${path}: ${cut.part} of ${cut.block.data.command.split('\n')[0]}`;
+      const what = `${path}: ${cut.part} of ${cut.block.command.split('\n')[0]}`;
       assert.ok(cut.end, `${what}: it ends`);
-      assert.equal(cut.end.kind, cut.block.block.prompt ? 'prompt' : 'finished', `${what}: at its prompt, or bash's end mark`);
+      assert.equal(cut.end.kind, cut.block.prompt ? 'prompt' : 'finished', `${what}: at its prompt, or bash's end mark`);
       if (cut.part === 'until') {
         assert.ok(cut.end.kind === 'prompt' || cut.end.exitCode === 0, `${what}: the loop ended as the condition held`);
         continue;
       }
       assert.ok(cut.after.split('\n').filter((line) => line.trim() !== '').length <= 1, `${what}: nothing but a prompt after its end, got ${JSON.stringify(cut.after)}`);
       const exitCode = cut.end.kind === 'finished' ? cut.end.exitCode : null;
-      const judgement = judge(cut.block.block, { exitCode, output: cut.output });
+      const judgement = judge(cut.block, { exitCode, output: cut.output });
       assert.notEqual(judgement.kind, 'failed', `${what}: ${JSON.stringify(judgement)}\n${cut.output}`);
     }
   });
@@ -129,15 +127,15 @@ test('the page and the doc-tests cut the same output from their own runs of each
   const page = load('page').all.filter((c) => c.part === 'block');
   const doctest = load('doctest').all.filter((c) => c.part === 'block');
   assert.deepEqual(
-    page.map((c) => c.block.data.id),
-    doctest.map((c) => c.block.data.id),
+    page.map((c) => c.block.id),
+    doctest.map((c) => c.block.id),
   );
   // Container ids, MAC addresses, timings and node ids differ between runs; these do not.
   const steady = ['cat /mydata/redis/node-1/conf/redis.conf', 'docker exec -it tomcat02 ping tomcat01', 'docker exec -it redis-1 /bin/sh', 'get name', 'cluster keyslot name', 'docker network --help'];
   for (const command of steady) {
     assert.deepEqual(
-      page.filter((c) => c.block.data.command === command).map((c) => c.output),
-      doctest.filter((c) => c.block.data.command === command).map((c) => c.output),
+      page.filter((c) => c.block.command === command).map((c) => c.output),
+      doctest.filter((c) => c.block.command === command).map((c) => c.output),
       command,
     );
   }
