@@ -63,20 +63,13 @@ class ScriptedClient {
     this.type(INTERRUPT);
   }
 
+  /** As LabClient.until: resolves when `condition` holds after some output, rejects after `timeoutMs` (a fake timer here). */
   until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (condition()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      this.#waiters.add(check);
+      const wake = () => condition() && (this.#waiters.delete(wake), clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (this.#waiters.delete(wake), reject(new Error(`timed out waiting for ${what}`))), timeoutMs);
+      this.#waiters.add(wake);
+      wake();
     });
   }
 
