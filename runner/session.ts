@@ -5,7 +5,7 @@
  * sockets, terminals, sandbox. `end()` is idempotent.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage } from '../src/protocol/wire.ts';
+import { CloseCode, closeCodeFor, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage } from '../src/protocol/wire.ts';
 import type { Logger } from './log.ts';
 import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/provider.ts';
 import { Terminal, type TerminalClient } from './terminal.ts';
@@ -21,22 +21,10 @@ export interface SessionLimits {
 /** How long after a shell ended the sandbox's state is asked again (see #terminalExited). */
 const SANDBOX_STATE_SETTLE_MS = 500;
 
-const CLOSE_FOR_ERROR: Record<ErrorCode, CloseCode> = {
-  'bad-message': CloseCode.badMessage,
-  'handshake-required': CloseCode.badMessage,
-  'session-unknown': CloseCode.sessionUnknown,
-  capacity: CloseCode.capacity,
-  'engine-unavailable': CloseCode.engineUnavailable,
-  'sandbox-failed': CloseCode.internal,
-  'terminal-limit': CloseCode.badMessage,
-  'input-overflow': CloseCode.inputOverflow,
-  internal: CloseCode.internal,
-};
-
 /** Sends an error the client can show, then closes with the code documented for it. */
 export function refuse(client: TerminalClient, code: ErrorCode, message: string): void {
   client.send({ type: 'error', code, message });
-  client.close(CLOSE_FOR_ERROR[code], code);
+  client.close(closeCodeFor(code), code);
 }
 
 export class Session {
