@@ -272,7 +272,10 @@ class Connection implements TerminalClient {
   readonly #log: Logger;
   #session: Session | null = null;
   #terminal = '';
-  /** The hello deadline, until the hello arrives or the socket closes. */
+  /**
+   * The hello deadline, until the hello arrives or the socket closes. The socket's own listeners
+   * go with the socket (an 'error' after close must still find its listener).
+   */
   readonly #handshake = new MutableDisposable();
   /** Set once the runner closed this socket: frames still in flight are dropped, not acted on. */
   #closing = false;
