@@ -11,7 +11,7 @@ import { defineCollection } from 'astro:content';
 import { docsLoader, i18nLoader } from '@astrojs/starlight/loaders';
 import { docsSchema, i18nSchema } from '@astrojs/starlight/schema';
 import { z } from 'astro/zod';
-import { DEFAULT_STRINGS } from './components/lab-strings.ts';
+import { DEFAULT_STRINGS, type LabStringKey } from './components/lab-strings.ts';
 
 /**
  * Frontmatter this site adds to Starlight's:
@@ -30,7 +30,9 @@ const labFrontmatter = z.object({
  * them). The default locale's file (zh-CN) names every key; a key another locale lacks falls back
  * to it, Starlight's one rule.
  */
-const labStrings = z.object(Object.fromEntries(Object.keys(DEFAULT_STRINGS).map((key) => [key, z.string().min(1).optional()])));
+const labStrings = z.object(
+  Object.fromEntries(Object.keys(DEFAULT_STRINGS).map((key) => [key, z.string().min(1).optional()])) as { [K in LabStringKey]: z.ZodOptional<z.ZodString> },
+);
 
 export const collections = {
   docs: defineCollection({
