@@ -20,7 +20,7 @@ export interface SessionLimits {
 }
 
 /** How long after a shell ended the sandbox's state is asked again (see #terminalExited). */
-export const SANDBOX_STATE_SETTLE_MS = 500;
+const SANDBOX_STATE_SETTLE_MS = 500;
 
 /** A timer, as a disposable: disposing it before it fires cancels it. Unref'd: it never keeps the runner up. */
 function timeout(ms: number, action: () => void): Disposable {
