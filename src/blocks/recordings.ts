@@ -15,6 +15,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Anser from 'anser';
 import { h, type Element, type ElementContent, type Parents } from '@astrojs/starlight/expressive-code/hast';
+import { uiString } from '../components/lab-strings.ts';
 import { ShellMarkReader } from '../protocol/shell-marks.ts';
 
 /** Locales whose pages live in a folder of their own under content/docs (astro.config.mjs `locales`; the root is zh-CN). */
@@ -278,10 +279,15 @@ export function findRecording(file: string, id: string, sourceHash: string): Rec
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const CAPTION = {
-  'zh-CN': { label: '录制的输出', when: (date: string, engine: string) => `${date} 录制，Docker 引擎 ${engine}`, exit: (code: number) => `退出状态 ${code}`, empty: '（没有输出）' },
-  en: { label: 'Recorded output', when: (date: string, engine: string) => `recorded ${date} on Docker Engine ${engine}`, exit: (code: number) => `exit status ${code}`, empty: '(no output)' },
-} as const;
+/** The caption's words: the site's i18n strings (`lab.recording.*`, src/content/i18n), with Starlight's fallback. */
+function captionWords(locale: string | undefined) {
+  return {
+    label: uiString(locale, 'lab.recording.label'),
+    when: (date: string, engine: string) => uiString(locale, 'lab.recording.when', { date, engine }),
+    exit: (code: number) => uiString(locale, 'lab.recording.exit', { code }),
+    empty: uiString(locale, 'lab.recording.empty'),
+  };
+}
 
 const DECORATION_STYLE: Record<string, string> = {
   bold: 'font-weight:bold',
@@ -311,7 +317,7 @@ function renderLine(line: string): ElementContent[] {
  * it and no JavaScript is needed to read it.
  */
 export function renderRecording(id: string, recording: Recording, spec: OutputSpec, locale: string | undefined): Element {
-  const words = locale?.startsWith('en') ? CAPTION.en : CAPTION['zh-CN'];
+  const words = captionWords(locale);
   const { entry } = recording;
   const lines = outputLines(recording.stream, spec);
   const code: ElementContent[] = [];
