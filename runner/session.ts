@@ -197,7 +197,7 @@ export class Session {
 
   #openTerminal(name: string, sandbox: Sandbox, size: { cols: number; rows: number }): Terminal | null {
     try {
-      const terminal = new Terminal(name, sandbox.shell(), size, {
+      const terminal = new Terminal(sandbox.shell(), size, {
         onExit: (exitCode) => void this.#terminalExited(name, sandbox, exitCode),
       });
       this.#store.add(terminal);

@@ -37,7 +37,6 @@ export interface TerminalHooks {
 }
 
 export class Terminal implements Disposable {
-  readonly name: string;
   readonly #pty: pty.IPty;
   readonly #replay = new ReplayBuffer(REPLAY_LIMIT);
   readonly #window = new SendWindow();
@@ -53,8 +52,7 @@ export class Terminal implements Disposable {
   /** When output was last sent (performance.now()); output soon after is flowing, and coalesced. */
   #lastSentAt = Number.NEGATIVE_INFINITY;
 
-  constructor(name: string, command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
-    this.name = name;
+  constructor(command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
     this.#pty = pty.spawn(command.file, command.args, {
       name: 'xterm-256color',
       cols: size.cols,
