@@ -11,16 +11,13 @@
  */
 import { definePlugin, type ExpressiveCodeBlock } from '@astrojs/starlight/expressive-code';
 import { h } from '@astrojs/starlight/expressive-code/hast';
+import { uiString } from '../components/lab-strings.ts';
 import { findRecording, pagePath, parentOf, RECORDING_STYLES, renderRecording } from './recordings.ts';
 import { BlockNamer, normalizeCode, parseFence, RunnableMetaError, sourceHash, toBlockData, type FenceKind } from './runnable.ts';
 
-const LABELS = {
-  output: { 'zh-CN': '教程中的输出', en: "The tutorial's output" },
-  hidden: { 'zh-CN': '准备步骤（点开查看）', en: 'Setup step (open to see)' },
-} as const;
-
-function label(kind: keyof typeof LABELS, locale: string | undefined): string {
-  return locale?.startsWith('en') ? LABELS[kind].en : LABELS[kind]['zh-CN'];
+/** Its words are the site's i18n strings (`lab.code.*`, src/content/i18n), with Starlight's fallback. */
+function label(kind: 'output' | 'hidden', locale: string | undefined): string {
+  return uiString(locale, `lab.code.${kind}`);
 }
 
 /** One namer per document, so ids restart on each page (and on each rebuild of a page). */

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import Anser from 'anser';
 import { h, type Element, type ElementContent, type Parents } from '@astrojs/starlight/expressive-code/hast';
 import { outputLines, type BlockSpec } from '../common/block-output.ts';
+import { uiString } from '../components/lab-strings.ts';
 
 /** Locales whose pages live in a folder of their own under content/docs (astro.config.mjs `locales`; the root is zh-CN). */
 export const LOCALE_DIRS: readonly string[] = ['en'];
@@ -180,10 +181,15 @@ export function readCast(file: string): string {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const CAPTION = {
-  'zh-CN': { label: '录制的输出', when: (date: string, engine: string) => `${date} 录制，Docker 引擎 ${engine}`, exit: (code: number) => `退出状态 ${code}`, empty: '（没有输出）' },
-  en: { label: 'Recorded output', when: (date: string, engine: string) => `recorded ${date} on Docker Engine ${engine}`, exit: (code: number) => `exit status ${code}`, empty: '(no output)' },
-} as const;
+/** The caption's words: the site's i18n strings (`lab.recording.*`, src/content/i18n), with Starlight's fallback. */
+function captionWords(locale: string | undefined) {
+  return {
+    label: uiString(locale, 'lab.recording.label'),
+    when: (date: string, engine: string) => uiString(locale, 'lab.recording.when', { date, engine }),
+    exit: (code: number) => uiString(locale, 'lab.recording.exit', { code }),
+    empty: uiString(locale, 'lab.recording.empty'),
+  };
+}
 
 const DECORATION_STYLE: Record<string, string> = {
   bold: 'font-weight:bold',
@@ -213,7 +219,7 @@ function renderLine(line: string): ElementContent[] {
  * it and no JavaScript is needed to read it.
  */
 export function renderRecording(id: string, recording: Recording, spec: BlockSpec, locale: string | undefined): Element {
-  const words = locale?.startsWith('en') ? CAPTION.en : CAPTION['zh-CN'];
+  const words = captionWords(locale);
   const { entry } = recording;
   const lines = outputLines(recording.stream, spec);
   const code: ElementContent[] = [];
