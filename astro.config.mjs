@@ -33,17 +33,8 @@ export default defineConfig({
       favicon: '/favicon.svg',
       // Runnable blocks (```sh run …) get their ids and metadata here; see content/AUTHORING.md.
       expressiveCode: { plugins: [pluginRunnableBlocks()] },
-      sidebar: [
-        {
-          label: '开始',
-          translations: { en: 'Start' },
-          items: [
-            { slug: 'lab' },
-            { slug: 'docker-network', label: 'Docker 网络', translations: { en: 'Docker networking' } },
-            { slug: 'network-modes', label: '网络模式', translations: { en: 'Network modes' } },
-          ],
-        },
-      ],
+      // No sidebar list here: Starlight builds it from content/docs, so a new page shows up by
+      // itself; a page's place and label come from its frontmatter (`sidebar.order`, `sidebar.label`).
       components: {
         Head: './src/components/Head.astro',
         MarkdownContent: './src/components/MarkdownContent.astro',

@@ -6,7 +6,7 @@ import { createLogger } from './log.ts';
 import { DindProvider, dindOptions } from './sandbox/dind.ts';
 import { HostProvider } from './sandbox/host.ts';
 import type { SandboxProvider } from './sandbox/provider.ts';
-import { startServer } from './server.ts';
+import { startServer, StartupError, type RunnerServer } from './server.ts';
 import { SessionRegistry } from './session.ts';
 
 const log = createLogger({ level: process.env.LAB_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
@@ -25,25 +25,37 @@ const provider: SandboxProvider =
   config.provider === 'host'
     ? new HostProvider(docker)
     : new DindProvider(docker, dindOptions(config), log);
-
-try {
-  const version = await pingEngine(docker);
-  log.info('docker engine answers', { version });
-  await provider.sweep();
-  if (provider instanceof DindProvider) provider.warmUp();
-} catch (error) {
-  // The site still serves; each new session is told plainly that the engine is not there.
-  log.error('docker engine unavailable', { error });
-  process.stderr.write(`${(error as Error).message}\n`);
-}
-
 const registry = new SessionRegistry(
   provider,
   { idleTimeout: config.idleTimeout, maxLifetime: config.maxLifetime, reconnectGrace: config.reconnectGrace, maxTerminals: config.maxTerminals },
   config.maxSessions,
   log,
 );
-const server = await startServer(config, registry, log);
+
+let engineUp = false;
+try {
+  const version = await pingEngine(docker);
+  log.info('docker engine answers', { version });
+  await provider.sweep();
+  engineUp = true;
+} catch (error) {
+  // The site still serves; each new session is told plainly that the engine is not there.
+  log.error('docker engine unavailable', { error });
+  process.stderr.write(`${(error as Error).message}\n`);
+}
+
+let server: RunnerServer;
+try {
+  server = await startServer(config, registry, log);
+} catch (error) {
+  // Nothing was started yet (the warm pool waits for the port), so nothing is left to remove.
+  if (!(error instanceof StartupError)) throw error;
+  log.error('runner could not start', { error });
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+// Sandboxes boot ahead of demand only once readers can reach the runner.
+if (engineUp && provider instanceof DindProvider) provider.warmUp();
 log.info('runner listening', { url: server.url, origins: server.origins, provider: provider.kind, site: config.siteDir || null });
 // The one place the token is shown: the start command's user opens this link.
 process.stderr.write(`\nDocker Network Lab is live: ${server.url}/#lab-token=${config.token}\n\n`);

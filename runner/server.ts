@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { constants, accessSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import serveStatic from 'serve-static';
@@ -21,6 +21,7 @@ import {
   type HelloMessage,
   type ServerMessage,
 } from '../src/protocol/wire.ts';
+import { DisposableStore, MutableDisposable, toDisposable } from '../src/common/lifecycle.ts';
 import { ownOrigins, type RunnerConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { refuse, type Session, type SessionRegistry } from './session.ts';
@@ -60,6 +61,49 @@ export const MAX_HEADERS = 100;
  */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The runner cannot start, for a reason the person who started it can fix: one line that says
+ * what and which setting to change. main.ts prints it and exits 1.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** Throws a StartupError unless `dir` is a folder this process can list and read. */
+export function checkSiteDir(dir: string): void {
+  const named = `The site folder ${dir} (--site-dir, LAB_SITE_DIR)`;
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new StartupError(`${named} does not exist: build the site with npm run build, or point the setting at a built one.`);
+    throw new StartupError(`${named} cannot be read (${code ?? (error as Error).message}).`);
+  }
+  if (!isFolder) throw new StartupError(`${named} is not a folder: point the setting at the built site (dist).`);
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+  } catch (error) {
+    throw new StartupError(`${named} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'permission denied'}): give the runner's user read access to it.`);
+  }
+}
+
+/** Why listen() failed, in one line that names the setting to change. */
+export function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): StartupError | null {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`Port ${port} on ${host} is already in use: stop what holds it, or choose another port with --port or LAB_PORT.`);
+    case 'EACCES':
+      return new StartupError(`Port ${port} on ${host} needs privileges this user does not have: choose a port above 1023 with --port or LAB_PORT.`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_NONAME':
+      return new StartupError(`Cannot listen on ${host}: it is not an address of this machine; choose another with --host or LAB_HOST (127.0.0.1 keeps the runner on loopback).`);
+    default:
+      return null;
+  }
+}
+
 export interface RunnerServer {
   readonly url: string;
   readonly port: number;
@@ -70,7 +114,8 @@ export interface RunnerServer {
 export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger): Promise<RunnerServer> {
   // serve-static looks each file up per request and answers a file that vanished (a rebuild of
   // dist/ while the runner serves it) with 404, never a crash.
-  const site = config.siteDir && existsSync(config.siteDir) ? serveStatic(config.siteDir, { extensions: ['html'], fallthrough: true }) : null;
+  if (config.siteDir) checkSiteDir(config.siteDir);
+  const site = config.siteDir ? serveStatic(config.siteDir, { extensions: ['html'], fallthrough: true }) : null;
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -103,8 +148,12 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
+    const failed = (error: NodeJS.ErrnoException) => reject(listenFailure(error, config.host, config.port) ?? error);
+    server.once('error', failed);
+    server.listen(config.port, config.host, () => {
+      server.off('error', failed);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const origins = config.origins ?? ownOrigins(config.host, port);
@@ -145,6 +194,17 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
     });
   };
 
+  /** What close() releases, newest first: the heartbeat, the sockets, the WebSocket and HTTP servers. */
+  const store = new DisposableStore();
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  store.add(toDisposable(() => {
+    server.close();
+    server.closeAllConnections();
+  }));
+  store.add(toDisposable(() => wss.close()));
+  store.add(toDisposable(() => {
+    for (const ws of wss.clients) ws.close(CloseCode.goingAway, 'shutdown');
+  }));
   const alive = new WeakSet<WebSocket>();
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
@@ -157,20 +217,17 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
     }
   }, HEARTBEAT_MS);
   heartbeat.unref();
+  store.add(toDisposable(() => clearInterval(heartbeat)));
 
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   return {
     url,
     port,
     origins,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(heartbeat);
-        for (const ws of wss.clients) ws.close(CloseCode.goingAway, 'shutdown');
-        wss.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => {
+      store.dispose();
+      return closed;
+    },
   };
 }
 
@@ -215,7 +272,11 @@ class Connection implements TerminalClient {
   readonly #log: Logger;
   #session: Session | null = null;
   #terminal = '';
-  #handshake: NodeJS.Timeout;
+  /**
+   * The hello deadline, until the hello arrives or the socket closes. The socket's own listeners
+   * go with the socket (an 'error' after close must still find its listener).
+   */
+  readonly #handshake = new MutableDisposable();
   /** Set once the runner closed this socket: frames still in flight are dropped, not acted on. */
   #closing = false;
 
@@ -223,7 +284,8 @@ class Connection implements TerminalClient {
     this.#ws = ws;
     this.#registry = registry;
     this.#log = log;
-    this.#handshake = setTimeout(() => refuse(this, 'handshake-required', 'No hello within 10 s.'), HANDSHAKE_TIMEOUT_MS);
+    const handshake = setTimeout(() => refuse(this, 'handshake-required', 'No hello within 10 s.'), HANDSHAKE_TIMEOUT_MS);
+    this.#handshake.value = toDisposable(() => clearTimeout(handshake));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       try {
         this.#onFrame(data, isBinary);
@@ -234,7 +296,7 @@ class Connection implements TerminalClient {
       }
     });
     ws.on('close', () => {
-      clearTimeout(this.#handshake);
+      this.#handshake.dispose();
       this.#session?.detach(this, this.#terminal);
     });
     ws.on('error', (error) => log.warn('socket error', { error }));
@@ -265,7 +327,7 @@ class Connection implements TerminalClient {
     const message = decoded.message;
     if (!this.#session) {
       if (message.type !== 'hello') return refuse(this, 'handshake-required', 'The first message must be hello.');
-      clearTimeout(this.#handshake);
+      this.#handshake.dispose();
       return this.#hello(message);
     }
     switch (message.type) {

@@ -5,7 +5,8 @@
  * sockets, terminals, sandbox. `end()` is idempotent.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage } from '../src/protocol/wire.ts';
+import { CloseCode, closeCodeFor, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage } from '../src/protocol/wire.ts';
+import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../src/common/lifecycle.ts';
 import type { Logger } from './log.ts';
 import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/provider.ts';
 import { Terminal, type TerminalClient } from './terminal.ts';
@@ -21,22 +22,60 @@ export interface SessionLimits {
 /** How long after a shell ended the sandbox's state is asked again (see #terminalExited). */
 const SANDBOX_STATE_SETTLE_MS = 500;
 
-const CLOSE_FOR_ERROR: Record<ErrorCode, CloseCode> = {
-  'bad-message': CloseCode.badMessage,
-  'handshake-required': CloseCode.badMessage,
-  'session-unknown': CloseCode.sessionUnknown,
-  capacity: CloseCode.capacity,
-  'engine-unavailable': CloseCode.engineUnavailable,
-  'sandbox-failed': CloseCode.internal,
-  'terminal-limit': CloseCode.badMessage,
-  'input-overflow': CloseCode.inputOverflow,
-  internal: CloseCode.internal,
-};
+/** A timer, as a disposable: disposing it before it fires cancels it. Unref'd: it never keeps the runner up. */
+function timeout(ms: number, action: () => void): Disposable {
+  const timer = setTimeout(action, ms);
+  timer.unref();
+  return toDisposable(() => clearTimeout(timer));
+}
+
+/**
+ * A session's clocks, each of which ends it: idle time (re-armed by every input), maximum age
+ * (from creation), and the reconnect grace (armed while no client is attached). Seconds; 0 turns
+ * the idle and maximum-age limits off.
+ */
+export class SessionClock implements Disposable {
+  readonly #limits: SessionLimits;
+  readonly #expired: (reason: 'idle' | 'max-age') => void;
+  readonly #store = new DisposableStore();
+  readonly #idle = this.#store.add(new MutableDisposable());
+  readonly #grace = this.#store.add(new MutableDisposable());
+
+  constructor(limits: SessionLimits, expired: (reason: 'idle' | 'max-age') => void) {
+    this.#limits = limits;
+    this.#expired = expired;
+    if (limits.maxLifetime > 0) this.#store.add(timeout(limits.maxLifetime * 1000, () => this.#expire('max-age')));
+  }
+
+  /** Input, or the sandbox became ready: the idle time counts from now. */
+  touch(): void {
+    if (this.#limits.idleTimeout <= 0) return;
+    this.#idle.value = timeout(this.#limits.idleTimeout * 1000, () => this.#expire('idle'));
+  }
+
+  /** No client is attached: the session ends unless one comes back within the grace period. */
+  detached(): void {
+    this.#grace.value = timeout(this.#limits.reconnectGrace * 1000, () => this.#expire('idle'));
+  }
+
+  attached(): void {
+    this.#grace.clear();
+  }
+
+  #expire(reason: 'idle' | 'max-age'): void {
+    this.dispose();
+    this.#expired(reason);
+  }
+
+  dispose(): void {
+    this.#store.dispose();
+  }
+}
 
 /** Sends an error the client can show, then closes with the code documented for it. */
 export function refuse(client: TerminalClient, code: ErrorCode, message: string): void {
   client.send({ type: 'error', code, message });
-  client.close(CLOSE_FOR_ERROR[code], code);
+  client.close(closeCodeFor(code), code);
 }
 
 export class Session {
@@ -50,13 +89,12 @@ export class Session {
   readonly #terminals = new Map<string, Terminal>();
   /** Clients waiting for the sandbox, or attached to a terminal, by terminal name. */
   readonly #clients = new Map<string, TerminalClient>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #idleTimer: NodeJS.Timeout | null = null;
-  #graceTimer: NodeJS.Timeout | null = null;
+  /** What `end()` releases, newest first: terminals, timers, the clock. */
+  readonly #store = new DisposableStore();
+  readonly #clock: SessionClock;
   #progress: { stage: PrepareStage; detail: string } = { stage: 'session', detail: 'Preparing your sandbox' };
   #ready = false;
   #ended: EndReason | null = null;
-  #lastExitCode: number | null = null;
 
   constructor(id: string, provider: SandboxProvider, limits: SessionLimits, log: Logger, onEnded: (session: Session) => void) {
     this.id = id;
@@ -64,6 +102,7 @@ export class Session {
     this.#limits = limits;
     this.#log = log.child({ session: id.slice(0, 6) });
     this.#onEnded = onEnded;
+    this.#clock = this.#store.add(new SessionClock(limits, (reason) => this.end(reason)));
     this.#sandbox = provider.create(id, (stage, detail) => {
       this.#progress = { stage, detail };
       for (const client of this.#clients.values()) client.send({ type: 'status', stage, detail });
@@ -75,7 +114,7 @@ export class Session {
           return;
         }
         this.#ready = true;
-        this.#touch(); // idle time counts from when the reader can type, not while the sandbox boots
+        this.#clock.touch(); // idle time counts from when the reader can type, not while the sandbox boots
         this.#log.info('session ready', { sandbox: sandbox.name, ms: Date.now() - this.createdAt });
       },
       (error: unknown) => {
@@ -86,9 +125,8 @@ export class Session {
         this.end('sandbox-lost');
       },
     );
-    if (limits.maxLifetime > 0) this.#after(limits.maxLifetime, () => this.end('max-age'));
-    this.#touch();
-    this.#armGrace();
+    this.#clock.touch();
+    this.#clock.detached();
   }
 
   static newId(): string {
@@ -97,15 +135,6 @@ export class Session {
 
   get ended(): boolean {
     return this.#ended !== null;
-  }
-
-  get terminalCount(): number {
-    return this.#terminals.size;
-  }
-
-  /** Exit status of the last command the main terminal finished (from its OSC 133 marks). */
-  get lastExitCode(): number | null {
-    return this.#lastExitCode;
   }
 
   /** Attaches a client to the terminal its hello names, creating the terminal on first use. */
@@ -120,8 +149,8 @@ export class Session {
     const previous = this.#clients.get(name);
     if (previous && previous !== client) previous.close(CloseCode.replaced, 'another tab took this terminal');
     this.#clients.set(name, client);
-    this.#clearGrace();
-    this.#touch();
+    this.#clock.attached();
+    this.#clock.touch();
     if (!this.#ready) client.send({ type: 'status', ...this.#progress });
 
     let sandbox: Sandbox;
@@ -156,12 +185,10 @@ export class Session {
 
   #openTerminal(name: string, sandbox: Sandbox, size: { cols: number; rows: number }): Terminal | null {
     try {
-      const terminal = new Terminal(name, sandbox.shell(), size, {
-        onMark: (mark) => {
-          if (name === MAIN_TERMINAL && mark.kind === 'command-finished') this.#lastExitCode = mark.exitCode;
-        },
+      const terminal = new Terminal(sandbox.shell(), size, {
         onExit: (exitCode) => void this.#terminalExited(name, sandbox, exitCode),
       });
+      this.#store.add(terminal);
       this.#terminals.set(name, terminal);
       this.#log.info('terminal opened', { terminal: name });
       return terminal;
@@ -177,13 +204,23 @@ export class Session {
     // may still call a killed sandbox running for a moment after its shells ended: ask twice.
     let lost = !(await sandbox.alive());
     if (!lost) {
-      await new Promise((resolve) => setTimeout(resolve, SANDBOX_STATE_SETTLE_MS));
+      // Cut short when the session ends meanwhile: then `end()` below does nothing.
+      await new Promise<void>((resolve) => {
+        const settle = toDisposable(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        const timer = setTimeout(() => this.#store.delete(settle), SANDBOX_STATE_SETTLE_MS);
+        this.#store.add(settle);
+      });
+      if (this.#ended) return;
       lost = !(await sandbox.alive());
     }
     if (lost) return this.end('sandbox-lost', exitCode);
     if (name === MAIN_TERMINAL) return this.end('exit', exitCode);
     const client = this.#clients.get(name);
-    this.#terminals.get(name)?.dispose();
+    const terminal = this.#terminals.get(name);
+    if (terminal) this.#store.delete(terminal);
     this.#terminals.delete(name);
     this.#clients.delete(name);
     if (client) {
@@ -191,6 +228,10 @@ export class Session {
       client.close(CloseCode.sessionEnded, 'exit');
     }
     this.#armGrace();
+  }
+
+  #armGrace(): void {
+    if (this.#clients.size === 0 && !this.#ended) this.#clock.detached();
   }
 
   /** The socket of `client` closed: keep the session for the grace period if no other is left. */
@@ -208,7 +249,7 @@ export class Session {
 
   input(client: TerminalClient, name: string, data: string): void {
     if (!this.#holds(client, name)) return;
-    this.#touch();
+    this.#clock.touch();
     const terminal = this.#terminals.get(name);
     if (terminal && !terminal.write(data)) {
       this.#log.warn('input refused: the shell is not reading', { terminal: name, pending: terminal.pendingInput });
@@ -238,10 +279,8 @@ export class Session {
       client.close(reason === 'shutdown' ? CloseCode.goingAway : CloseCode.sessionEnded, reason);
     }
     this.#clients.clear();
-    for (const terminal of this.#terminals.values()) terminal.dispose();
     this.#terminals.clear();
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#store.dispose();
     this.#onEnded(this);
   }
 
@@ -249,39 +288,6 @@ export class Session {
   async disposed(): Promise<void> {
     const sandbox = await this.#sandbox.catch(() => null);
     await sandbox?.dispose();
-  }
-
-  #touch(): void {
-    if (this.#limits.idleTimeout <= 0) return;
-    this.#clear(this.#idleTimer);
-    this.#idleTimer = this.#after(this.#limits.idleTimeout, () => this.end('idle'));
-  }
-
-  #armGrace(): void {
-    if (this.#clients.size > 0 || this.#ended) return;
-    this.#clear(this.#graceTimer);
-    this.#graceTimer = this.#after(this.#limits.reconnectGrace, () => this.end('idle'));
-  }
-
-  #clearGrace(): void {
-    this.#clear(this.#graceTimer);
-    this.#graceTimer = null;
-  }
-
-  #after(seconds: number, action: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      action();
-    }, seconds * 1000);
-    timer.unref();
-    this.#timers.add(timer);
-    return timer;
-  }
-
-  #clear(timer: NodeJS.Timeout | null): void {
-    if (!timer) return;
-    clearTimeout(timer);
-    this.#timers.delete(timer);
   }
 }
 
@@ -328,11 +334,6 @@ export class SessionRegistry {
   /** Ends every session and waits until their sandboxes are removed. */
   async shutdown(): Promise<void> {
     for (const session of [...this.#sessions.values()]) session.end('shutdown');
-    await Promise.all(this.#disposing);
-  }
-
-  /** Resolves when every ended session's sandbox is removed. */
-  async settled(): Promise<void> {
     await Promise.all(this.#disposing);
   }
 }

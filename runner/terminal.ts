@@ -3,8 +3,8 @@
  * kept in a bounded replay buffer, and end-to-end flow control towards the one client attached.
  */
 import * as pty from 'node-pty';
+import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../src/common/lifecycle.ts';
 import { FlowControl, SendWindow } from '../src/protocol/flow.ts';
-import { ShellMarkReader, type ShellMark } from '../src/protocol/shell-marks.ts';
 import { MAX_PENDING_INPUT_BYTES, type CloseCode, type ServerMessage } from '../src/protocol/wire.ts';
 import { ReplayBuffer, type Replay } from './replay-buffer.ts';
 import type { ShellCommand } from './sandbox/provider.ts';
@@ -34,29 +34,25 @@ export interface TerminalClient {
 
 export interface TerminalHooks {
   onExit(exitCode: number | null): void;
-  onMark(mark: ShellMark): void;
 }
 
-export class Terminal {
-  readonly name: string;
+export class Terminal implements Disposable {
   readonly #pty: pty.IPty;
   readonly #replay = new ReplayBuffer(REPLAY_LIMIT);
   readonly #window = new SendWindow();
-  readonly #marks = new ShellMarkReader();
-  readonly #hooks: TerminalHooks;
   #client: TerminalClient | null = null;
   #exitCode: number | null | undefined = undefined;
   /** Output read but not yet sent (see MAX_OUTPUT_FRAME). */
   #pending: string[] = [];
   #pendingLength = 0;
-  /** Cancels the scheduled send of pending output, when one is scheduled. */
-  #flush: (() => void) | null = null;
+  /** The scheduled send of pending output, when one is scheduled. */
+  readonly #flush = new MutableDisposable();
+  /** The pty's listeners and the scheduled send: released by dispose(). */
+  readonly #store = new DisposableStore();
   /** When output was last sent (performance.now()); output soon after is flowing, and coalesced. */
   #lastSentAt = Number.NEGATIVE_INFINITY;
 
-  constructor(name: string, command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
-    this.name = name;
-    this.#hooks = hooks;
+  constructor(command: ShellCommand, size: { cols: number; rows: number }, hooks: TerminalHooks) {
     this.#pty = pty.spawn(command.file, command.args, {
       name: 'xterm-256color',
       cols: size.cols,
@@ -64,49 +60,36 @@ export class Terminal {
       cwd: command.cwd ?? process.cwd(),
       env: command.env,
     });
-    this.#pty.onData((data) => {
+    this.#store.add(this.#flush);
+    this.#store.add(this.#pty.onData((data) => {
       this.#pending.push(data);
       this.#pendingLength += data.length;
       if (this.#pendingLength >= MAX_OUTPUT_FRAME) this.#sendPending();
-      else if (!this.#flush) this.#scheduleSend();
-    });
-    this.#pty.onExit(({ exitCode }) => {
+      else if (!this.#flush.value) this.#scheduleSend();
+    }));
+    this.#store.add(this.#pty.onExit(({ exitCode }) => {
       this.#sendPending(); // the last output before the end
       this.#exitCode = exitCode;
       hooks.onExit(exitCode);
-    });
+    }));
   }
 
   #sendPending(): void {
-    this.#cancelFlush();
+    this.#flush.clear();
     if (this.#pendingLength === 0) return;
     this.#lastSentAt = performance.now();
     const data = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
     this.#pending = [];
     this.#pendingLength = 0;
     const seq = this.#replay.append(data);
-    for (const mark of this.#marks.feed(data, seq)) this.#hooks.onMark(mark);
     this.#client?.send({ type: 'output', seq, data });
     // With no client attached the output still counts as in flight: the pty pauses once the
     // window is full, so nothing a reconnecting client has not acknowledged is ever dropped.
-    if (this.#window.sent(seq + data.length) && !this.exited) this.#pty.pause();
+    if (this.#window.sent(seq + data.length) && !this.#exited) this.#pty.pause();
   }
 
-  get exited(): boolean {
+  get #exited(): boolean {
     return this.#exitCode !== undefined;
-  }
-
-  /** Offset just past the newest output. */
-  get end(): number {
-    return this.#replay.end;
-  }
-
-  get unacked(): number {
-    return this.#window.unacked;
-  }
-
-  get paused(): boolean {
-    return this.#window.paused;
   }
 
   /**
@@ -123,7 +106,7 @@ export class Terminal {
   /** Sends the replayed chunks to the attached client and counts them in flight. */
   replay(replay: Replay): void {
     for (const chunk of replay.chunks) this.#client?.send({ type: 'output', ...chunk });
-    if (this.#window.sent(this.#replay.end) && !this.exited) this.#pty.pause();
+    if (this.#window.sent(this.#replay.end) && !this.#exited) this.#pty.pause();
   }
 
   detach(client: TerminalClient): boolean {
@@ -132,16 +115,12 @@ export class Terminal {
     return true;
   }
 
-  get client(): TerminalClient | null {
-    return this.#client;
-  }
-
   /**
    * Writes input to the shell. False, and nothing written, when more than MAX_PENDING_INPUT_BYTES
    * would then wait for a shell that is not reading.
    */
   write(data: string): boolean {
-    if (this.exited) return true;
+    if (this.#exited) return true;
     if (this.pendingInput + Buffer.byteLength(data) > MAX_PENDING_INPUT_BYTES) return false;
     try {
       this.#pty.write(data);
@@ -163,7 +142,7 @@ export class Terminal {
   }
 
   resize(cols: number, rows: number): void {
-    if (this.exited) return;
+    if (this.#exited) return;
     try {
       this.#pty.resize(cols, rows);
     } catch {
@@ -172,29 +151,25 @@ export class Terminal {
   }
 
   ack(upTo: number): void {
-    if (this.#window.acked(upTo) && !this.exited) this.#pty.resume();
+    if (this.#window.acked(upTo) && !this.#exited) this.#pty.resume();
   }
 
   /** Right after this turn when output was quiet; a moment later while it flows, to fill a frame. */
   #scheduleSend(): void {
     if (performance.now() - this.#lastSentAt > OUTPUT_COALESCE_MS) {
       const immediate = setImmediate(() => this.#sendPending());
-      this.#flush = () => clearImmediate(immediate);
+      this.#flush.value = toDisposable(() => clearImmediate(immediate));
     } else {
       const timer = setTimeout(() => this.#sendPending(), OUTPUT_COALESCE_MS);
-      this.#flush = () => clearTimeout(timer);
+      this.#flush.value = toDisposable(() => clearTimeout(timer));
     }
   }
 
-  #cancelFlush(): void {
-    this.#flush?.();
-    this.#flush = null;
-  }
-
+  /** Stops the shell; its exit is no longer reported (the session that owns it has let it go). */
   dispose(): void {
-    this.#cancelFlush();
+    this.#store.dispose();
     this.#client = null;
-    if (this.exited) return;
+    if (this.#exited) return;
     try {
       this.#pty.kill();
     } catch {

@@ -8,9 +8,10 @@
  * (`preserveSymlinks` in astro.config.mjs) instead of resolving it to the real one.
  */
 import { defineCollection } from 'astro:content';
-import { docsLoader } from '@astrojs/starlight/loaders';
-import { docsSchema } from '@astrojs/starlight/schema';
+import { docsLoader, i18nLoader } from '@astrojs/starlight/loaders';
+import { docsSchema, i18nSchema } from '@astrojs/starlight/schema';
 import { z } from 'astro/zod';
+import { DEFAULT_STRINGS, type LabStringKey } from './components/lab-strings.ts';
 
 /**
  * Frontmatter this site adds to Starlight's:
@@ -24,9 +25,22 @@ const labFrontmatter = z.object({
   lab: z.strictObject({ terminal: z.boolean().default(false) }).optional(),
 });
 
+/**
+ * The lab's UI strings, added to Starlight's (src/content/i18n/<lang>.json; `Astro.locals.t` reads
+ * them). The default locale's file (zh-CN) names every key; a key another locale lacks falls back
+ * to it, Starlight's one rule.
+ */
+const labStrings = z.object(
+  Object.fromEntries(Object.keys(DEFAULT_STRINGS).map((key) => [key, z.string().min(1).optional()])) as { [K in LabStringKey]: z.ZodOptional<z.ZodString> },
+);
+
 export const collections = {
   docs: defineCollection({
     loader: docsLoader(),
     schema: docsSchema({ extend: labFrontmatter }),
+  }),
+  i18n: defineCollection({
+    loader: i18nLoader(),
+    schema: i18nSchema({ extend: labStrings }),
   }),
 };

@@ -11,6 +11,7 @@
 import headless from '@xterm/headless';
 import WebSocket from 'ws';
 import { AckTracker } from '../../src/protocol/flow.ts';
+import { INTERRUPT, typedInput, withoutOsc } from '../../src/common/block-output.ts';
 import { ShellMarkReader, type ShellMark } from '../../src/protocol/shell-marks.ts';
 import { decodeServerMessage, encode, MAIN_TERMINAL, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, type ClientMessage, type ServerMessage } from '../../src/protocol/wire.ts';
 
@@ -37,11 +38,6 @@ export interface OutputChunk {
   data: string;
 }
 
-/** What xterm sends for Ctrl-C. */
-export const INTERRUPT = '\x03';
-/** xterm wraps a paste in these when the program asked for bracketed paste (bash's readline does). */
-const PASTE_START = '\x1b[200~';
-const PASTE_END = '\x1b[201~';
 
 export class LabClient {
   readonly socket: WebSocket;
@@ -116,7 +112,7 @@ export class LabClient {
    * bash takes a multi-line block (a loop, a heredoc) whole, as one command line.
    */
   pasteLine(text: string): void {
-    this.type(`${PASTE_START}${text}${PASTE_END}\r`);
+    this.type(typedInput(text, true));
   }
 
   /** Ctrl-C. */
@@ -260,7 +256,5 @@ export class LabClient {
   }
 }
 
-/** Output as a reader sees it: OSC sequences (shell marks, titles) take no room on screen. */
-export function withoutOsc(text: string): string {
-  return text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '');
-}
+// Tests read output without its shell marks through the client; the function is block-output's.
+export { withoutOsc };

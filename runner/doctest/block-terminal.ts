@@ -1,22 +1,21 @@
 /**
  * One terminal of a page's session, as the doc-tests type into it. It knows whether the lab shell
  * waits for a command line (its OSC 133 marks say so) or a program runs in it (a block ended at
- * that program's prompt), and ends each block the way the block says:
+ * that program's prompt). How a block is typed, where it ends and its `until` loop are
+ * src/common/block-output.ts's, as on the page:
  * - typed into the lab shell: the shell's command-finished mark, with the exit status;
  * - with `prompt=`: that prompt on the terminal's last line;
  * - with `until=`: then the condition, re-run in the same terminal until it exits 0.
  * A block that outlives its timeout gets Ctrl-C, as a reader's Stop button sends.
  */
 import { LabClient, type OutputChunk } from '../client/lab-client.ts';
-import { endedAtPrompt, showsPrompt } from '../../src/blocks/recordings.ts';
+import { BlockWatch, showsPrompt, typedInput, untilLoop, type BlockEnd } from '../../src/common/block-output.ts';
 import type { RunnableBlock } from '../../src/blocks/runnable.ts';
 
 /** After Ctrl-C, how long the terminal has to show a prompt again before it counts as stuck. */
 const RECOVER_MS = 10_000;
 /** How long a shell that just finished a command has to print its next prompt. */
 const PROMPT_MS = 10_000;
-/** Between two tries of an `until` condition. */
-const UNTIL_PAUSE_SECONDS = 0.5;
 
 export interface TypedBlock {
   /** Output of the terminal from the block's input to its end (`until` not included). */
@@ -60,42 +59,46 @@ export class BlockTerminal {
     const atShell = state === 'shell';
 
     const chunks: OutputChunk[] = [];
-    const stop = client.onOutput((chunk) => chunks.push(chunk));
     const startOffset = client.offset;
     const startMark = client.marks.length;
     const startedAt = performance.now();
-    // The lab shell takes a block as a paste, so a loop or a heredoc arrives whole; a program gets typed lines.
-    if (atShell) client.pasteLine(code);
-    else client.type(code.split('\n').map((line) => `${line}\r`).join(''));
-
-    let exitCode: number | null = null;
-    let endOffset: number;
+    let end: BlockEnd;
     try {
-      if (block.prompt) {
-        const exited = await this.#promptOrExit(code, block.prompt, startOffset, atShell ? startMark : null, deadline);
-        endOffset = client.offset;
-        if (exited) {
-          stop();
-          this.#program = null;
-          const ms = performance.now() - startedAt;
-          const problem = `the program exited with status ${exited.exitCode} before its prompt /${block.prompt.source}/ appeared`;
-          return { chunks: cutAt(chunks, exited.at), startedAt, totalMs: ms, exitCode: exited.exitCode, problem, usable: true };
-        }
-        // The block leaves the terminal in a program, unless the lab shell printed its prompt again.
-        this.#program = client.atShellPrompt && (client.lastMark?.at ?? 0) > startOffset ? null : block.prompt;
-      } else {
-        const finished = await this.#finished(startMark, deadline);
-        exitCode = finished.exitCode;
-        endOffset = finished.at;
-      }
+      end = await this.#typeBlock(code, block.prompt, atShell, deadline, (chunk) => chunks.push(chunk));
     } catch {
-      stop();
       return this.#timedOut(chunks, startedAt, block);
     }
-    stop();
-    const own = cutAt(chunks, endOffset);
+    const own = cutAt(chunks, startOffset + end.at);
+    if (end.kind === 'exited') {
+      this.#program = null;
+      const problem = `the program exited with status ${end.exitCode} before its prompt /${block.prompt?.source}/ appeared`;
+      return { chunks: own, startedAt, totalMs: performance.now() - startedAt, exitCode: end.exitCode, problem, usable: true };
+    }
+    // A block with prompt= leaves the terminal in a program, unless the lab shell printed its prompt again.
+    if (block.prompt) this.#program = client.atShellPrompt && client.marks.length > startMark && (client.lastMark?.at ?? 0) > startOffset ? null : block.prompt;
+    const exitCode = end.kind === 'finished' ? end.exitCode : null;
     const waited = block.until ? await this.#until(block.until, deadline) : null;
     return { chunks: own, startedAt, totalMs: performance.now() - startedAt, exitCode, problem: waited?.problem ?? null, usable: waited?.usable ?? true };
+  }
+
+  /**
+   * Types `code` as block-output says (a paste at the lab shell, keys in a program) and resolves
+   * when it has ended there; rejects at the deadline. `onChunk` gets the block's output as it comes.
+   */
+  async #typeBlock(code: string, prompt: RegExp | null, atShell: boolean, deadline: number, onChunk?: (chunk: OutputChunk) => void): Promise<BlockEnd> {
+    const client = this.client;
+    const watch = new BlockWatch({ command: code, prompt }, atShell);
+    const stop = client.onOutput((chunk) => {
+      onChunk?.(chunk);
+      watch.feed(chunk.data);
+    });
+    try {
+      client.type(typedInput(code, atShell));
+      await client.until(() => watch.end !== null, remaining(deadline), prompt ? `the prompt ${prompt}` : 'the end of the command');
+    } finally {
+      stop();
+    }
+    return watch.end as BlockEnd;
   }
 
   /** Where the terminal is: at the lab shell's prompt, in a program, or busy; waits for a prompt the shell is printing. */
@@ -110,45 +113,15 @@ export class BlockTerminal {
     return this.client.atShellPrompt ? 'shell' : 'busy';
   }
 
-  async #finished(fromMark: number, deadline: number) {
-    const client = this.client;
-    const executed = await client.nextMark('command-executed', fromMark, remaining(deadline));
-    const index = client.marks.indexOf(executed);
-    return client.nextMark('command-finished', index + 1, remaining(deadline));
-  }
-
-  /**
-   * Resolves when the block typed from `fromOffset` on has ended at `prompt` (null), or with the
-   * shell's command-finished mark when the program it started exited first (`fromMark`: typed at the shell).
-   */
-  async #promptOrExit(code: string, prompt: RegExp, fromOffset: number, fromMark: number | null, deadline: number): Promise<{ exitCode: number | null; at: number } | null> {
-    const client = this.client;
-    const finished = () => (fromMark === null ? undefined : client.marks.slice(fromMark).find((m) => m.kind === 'command-finished'));
-    const prompted = () => endedAtPrompt(client.outputSince(fromOffset), { code, prompt });
-    await client.until(() => prompted() || finished() !== undefined, remaining(deadline), `the prompt ${prompt}`);
-    const mark = finished();
-    return mark && mark.kind === 'command-finished' && !prompted() ? { exitCode: mark.exitCode, at: mark.at } : null;
-  }
-
-  /**
-   * Re-runs `condition` until it exits 0, as one loop typed into the terminal: the lab shell marks
-   * the loop's end; in a program's shell, the loop prints the same mark itself.
-   */
+  /** Re-runs `condition` until it exits 0, as block-output's loop, typed into the terminal and ended as a block is. */
   async #until(condition: string, deadline: number): Promise<{ problem: string; usable: boolean } | null> {
     const client = this.client;
-    const loop = `until ${condition}; do sleep ${UNTIL_PAUSE_SECONDS}; done`;
     await client.parsed();
     const fromMark = client.marks.length;
     const program = this.#program;
-    if (program) client.type(`${loop}; printf '\\033]133;D;%s\\007' "$?"\r`);
-    else client.pasteLine(loop);
     try {
-      if (program) {
-        const finished = await client.nextMark('command-finished', fromMark, remaining(deadline));
-        await client.until(() => showsPrompt(client.outputSince(finished.at), program), PROMPT_MS, `the prompt ${program}`);
-      } else {
-        await this.#finished(fromMark, deadline);
-      }
+      const end = await this.#typeBlock(untilLoop(condition), program, program === null, deadline);
+      if (end.kind === 'finished' && end.exitCode !== 0) return { problem: `until: the loop ended with exit status ${end.exitCode}`, usable: true };
       return null;
     } catch {
       const usable = await this.#interrupt(fromMark);

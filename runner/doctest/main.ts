@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { DocTestRunner, type PageResult } from './doctest.ts';
 import { findPages } from './pages.ts';
-import { writeRecordings, recordingProblems } from './recording-store.ts';
+import { currentProvenance, recordingProblems, writeRecordings } from './recording-store.ts';
 import { elapsed, failureReport, progressLine } from './report.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +25,12 @@ if (unknown.length || (staleOnly && !record)) {
   process.exit(2);
 }
 
-const pages = findPages(ROOT, only).filter((page) => !staleOnly || recordingProblems(page, ROOT).length > 0);
+// The sandbox recipe and the commit: recorded with new recordings, and what stored ones are checked against.
+const provenance = await currentProvenance(ROOT).catch((error: Error) => {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+});
+const pages = findPages(ROOT, only).filter((page) => !staleOnly || recordingProblems(page, ROOT, provenance).length > 0);
 if (staleOnly && pages.length === 0) {
   process.stderr.write('every recording is there and fresh\n');
   process.exit(0);
@@ -68,7 +73,7 @@ try {
     const failed = result.outcomes.filter((o) => o.status !== 'passed').length;
     progress(`${page.name}  ${result.outcomes.length} blocks  ${elapsed(result.ms)}  ${result.error ? 'did not start' : failed ? `${failed} failed or skipped` : 'ok'}`, true);
     if (result.error) process.stdout.write(`✗ ${result.error}\n`);
-    if (record && !result.error && failed === 0) writeRecordings(page, result.outcomes, result.engine);
+    if (record && !result.error && failed === 0) writeRecordings(page, result.outcomes, result.engine, provenance);
     if (record && (result.error || failed)) process.stdout.write(`✗ ${page.name}: recordings not written, because the page did not pass\n`);
   }
 } finally {
@@ -77,7 +82,7 @@ try {
   process.exitCode = left.length ? 1 : 0;
 }
 
-const problems = record ? [] : pages.flatMap((page) => recordingProblems(page, ROOT));
+const problems = record ? [] : pages.flatMap((page) => recordingProblems(page, ROOT, provenance));
 if (problems.length) process.stdout.write(`✗ recordings:\n${problems.map((p) => `    ${p}`).join('\n')}\n`);
 
 const blocks = results.flatMap((r) => r.outcomes);
@@ -86,7 +91,7 @@ const skipped = blocks.filter((o) => o.status === 'skipped').length;
 const pageErrors = results.filter((r) => r.error).length;
 process.stdout.write(
   `\n${results.map((r) => `  ${r.page.name}: ${r.outcomes.filter((o) => o.status === 'passed').length}/${r.page.blocks.length} blocks passed in ${elapsed(r.ms)}${r.engine ? ` (engine ${r.engine})` : ''}`).join('\n')}\n` +
-    `${elapsed(performance.now() - started)} in all${problems.length ? '; recordings missing or stale' : ''}${record ? '; recordings written for the pages that passed' : ''}\n` +
+    `${elapsed(performance.now() - started)} in all${problems.length ? '; recordings missing, stale or failing' : ''}${record ? '; recordings written for the pages that passed' : ''}\n` +
     `doctest: ${blocks.length - failedBlocks - skipped} passed, ${failedBlocks} failed, ${skipped} skipped\n`,
 );
 if (failedBlocks || skipped || pageErrors || problems.length) process.exitCode = 1;

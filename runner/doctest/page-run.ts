@@ -5,7 +5,8 @@
  */
 import { DEFAULT_SIZE, LabClient, type OutputChunk } from '../client/lab-client.ts';
 import type { RunningRunner } from '../client/runner-process.ts';
-import { outputText, plainText, type CastEvent, type CastHeader } from '../../src/blocks/recordings.ts';
+import type { CastEvent, CastHeader } from '../../src/blocks/recordings.ts';
+import { describeMismatch, judge, outputText, plainText, type Mismatch } from '../../src/common/block-output.ts';
 import type { ExtractedBlock } from '../../src/blocks/extract.ts';
 import { MAIN_TERMINAL } from '../../src/protocol/wire.ts';
 import { BlockTerminal } from './block-terminal.ts';
@@ -82,9 +83,10 @@ export class PageRun {
     }
     const typed = await terminal.type(block.data.command, block.block);
     const stream = typed.chunks.map((chunk) => chunk.data).join('');
-    const output = outputText(stream, { code: block.data.command, prompt: block.block.prompt });
+    const output = outputText(stream, { command: block.data.command, prompt: block.block.prompt });
     // A block that did not end as it should has no exit status to check; its output still is.
-    const failures = typed.problem ? [typed.problem, ...expectationFailures(block, typed.exitCode, output).filter((f) => f.startsWith('output'))] : expectationFailures(block, typed.exitCode, output);
+    const mismatches = blockMismatches(block, typed.exitCode, output).filter((m) => !typed.problem || m.reason === 'no-match');
+    const failures = [...(typed.problem ? [typed.problem] : []), ...mismatches.map(describeMismatch)];
     if (!typed.usable) this.#stuck = `not run: terminal ${terminal.name} did not come back after block ${index + 1} (line ${block.line})`;
     return {
       ...base,
@@ -135,14 +137,10 @@ export class PageRun {
   }
 }
 
-/** The block's expectations that its exit status and output do not meet, one line each. */
-export function expectationFailures(block: ExtractedBlock, exitCode: number | null, output: string): string[] {
-  const failures: string[] = [];
-  const { exit, expect } = block.block;
-  if (typeof exit === 'number' && exitCode !== exit) failures.push(`exit status: expected ${exit}, got ${exitCode ?? 'none'}`);
-  if (exit === 'nonzero' && (exitCode === 0 || exitCode === null)) failures.push(`exit status: expected a failure (nonzero), got ${exitCode ?? 'none'}`);
-  if (expect && !expect.test(output)) failures.push(`output: expected to match /${expect.source}/`);
-  return failures;
+/** The block's claims that its exit status and output do not bear out (block-output's judgement, as the page's). */
+export function blockMismatches(block: ExtractedBlock, exitCode: number | null, output: string): Mismatch[] {
+  const judgement = judge(block.block, { exitCode, output });
+  return judgement.kind === 'failed' ? judgement.mismatches : [];
 }
 
 /** The version of the sandbox's Docker engine, asked in a terminal of the driver's own that then exits. */

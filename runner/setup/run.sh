@@ -55,6 +55,7 @@ case "$mode" in
     say "type-check and lint"
     npx astro sync >&2 # generates .astro/types.d.ts (astro:content, astro:env, asset imports) for tsc
     npx tsc -p tsconfig.json
+    npx tsc -p src/common/tsconfig.json # src/common and src/protocol: no DOM, no Node types
     npx astro check --minimumSeverity warning >&2
     npx eslint .
     build_site

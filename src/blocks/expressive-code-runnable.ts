@@ -11,16 +11,13 @@
  */
 import { definePlugin, type ExpressiveCodeBlock } from '@astrojs/starlight/expressive-code';
 import { h } from '@astrojs/starlight/expressive-code/hast';
-import { findRecording, parentOf, RECORDING_STYLES, renderRecording } from './recordings.ts';
+import { uiString } from '../components/lab-strings.ts';
+import { findRecording, pagePath, parentOf, RECORDING_STYLES, renderRecording } from './recordings.ts';
 import { BlockNamer, normalizeCode, parseFence, RunnableMetaError, sourceHash, toBlockData, type FenceKind } from './runnable.ts';
 
-const LABELS = {
-  output: { 'zh-CN': '教程中的输出', en: "The tutorial's output" },
-  hidden: { 'zh-CN': '准备步骤（点开查看）', en: 'Setup step (open to see)' },
-} as const;
-
-function label(kind: keyof typeof LABELS, locale: string | undefined): string {
-  return locale?.startsWith('en') ? LABELS[kind].en : LABELS[kind]['zh-CN'];
+/** Its words are the site's i18n strings (`lab.code.*`, src/content/i18n), with Starlight's fallback. */
+function label(kind: 'output' | 'hidden', locale: string | undefined): string {
+  return uiString(locale, `lab.code.${kind}`);
 }
 
 /** One namer per document, so ids restart on each page (and on each rebuild of a page). */
@@ -85,9 +82,14 @@ export function pluginRunnableBlocks() {
           const seen = kinds.get(codeBlock);
           if (seen?.fence.kind !== 'runnable' || seen.id === null || seen.hash === null) continue;
           const file = codeBlock.parentDocument?.sourceFilePath;
-          const recording = file ? findRecording(file, seen.id, seen.hash) : null;
-          if (!recording) continue; // the doc-tests report a block without a fresh recording
-          const shown = renderRecording(seen.id, recording, { code: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
+          const recording = file ? findRecording(file, seen.id, seen.hash) : 'missing';
+          if (recording === 'stale' || recording === 'missing') {
+            // The page shows no output for it; the doc-tests fail on it too (check mode).
+            const why = recording === 'stale' ? 'its recording was dropped as stale (made from another version of the block)' : 'it has no recording';
+            console.warn(`[lab recordings] ${file ? pagePath(file) : 'a page'}: block ${seen.id} (${codeBlock.code.split('\n')[0]}): ${why}; run npm run record`);
+            continue;
+          }
+          const shown = renderRecording(seen.id, recording, { command: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
           // Right under the block's frame; inside the <details> of a hidden block, so it folds with it.
           if (renderedBlockAst.tagName === 'details') {
             renderedBlockAst.children.push(shown);

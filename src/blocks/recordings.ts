@@ -1,8 +1,8 @@
 /**
  * Recordings of runnable blocks: what the doc-tests write (`npm run record`) and the static site
- * shows under each block. One module for where they live, their format, how a block's output is
- * cut from its terminal's stream, and the build-time rendering to hast, so the driver's checks and
- * the page agree on what "the output" of a block is.
+ * shows under each block. One module for where they live, their format, and the build-time
+ * rendering to hast. Where a block's output is in its stream is src/common/block-output.ts's,
+ * which the page's Run and the doc-tests' checks use too.
  *
  *   content/recordings/<slug>/index.json        per block id: sourceHash, exitCode, recordedAt, engine, durationMs
  *   content/recordings/<slug>/<block-id>.cast   asciicast v2: the block's terminal output, from its input to its end
@@ -15,13 +15,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Anser from 'anser';
 import { h, type Element, type ElementContent, type Parents } from '@astrojs/starlight/expressive-code/hast';
-import { ShellMarkReader } from '../protocol/shell-marks.ts';
+import { outputLines, type BlockSpec } from '../common/block-output.ts';
+import { uiString } from '../components/lab-strings.ts';
 
 /** Locales whose pages live in a folder of their own under content/docs (astro.config.mjs `locales`; the root is zh-CN). */
 export const LOCALE_DIRS: readonly string[] = ['en'];
 /** Where recordings live, from the repository's root. */
 export const RECORDINGS_DIR = 'content/recordings';
-const DOCS_DIR = 'content/docs';
 
 // ---------------------------------------------------------------------------------------------
 // Where
@@ -49,13 +49,15 @@ export function locatePage(file: string): PageLocation | null {
   return { root: root.endsWith('/src') ? root.slice(0, -4) : root, slug: parts.join('/'), locale };
 }
 
+/** A page file's path from the repository's root, as reports name it: `content/docs/en/docker-network.mdx`. */
+export function pagePath(file: string): string {
+  const page = locatePage(file);
+  return page ? join('content/docs', ...(page.locale ? [page.locale] : []), `${page.slug}${file.endsWith('.md') ? '.md' : '.mdx'}`) : file;
+}
+
 /** The folder of a page's recordings; `locale` only when that locale is recorded apart. */
 export function recordingsFolder(root: string, slug: string, locale: string | null = null): string {
   return join(root, RECORDINGS_DIR, slug, ...(locale ? [locale] : []));
-}
-
-export function pageFile(root: string, slug: string, locale: string | null): string {
-  return join(root, DOCS_DIR, ...(locale ? [locale] : []), `${slug}.mdx`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,9 +90,24 @@ export interface RecordingEntry {
   durationMs: number;
 }
 
+/** Where a page's recordings were made. */
+export interface RecordedWith {
+  /**
+   * The sandbox image's recipe hash (its `org.docker-network-lab.recipe-hash` label, runner/images/build.sh):
+   * it covers the lab images the sandbox carries and the lab shell; another one means the recordings are stale.
+   */
+  sandboxRecipe: string;
+  /** The commit checked out when they were recorded (`git rev-parse HEAD`), or `unknown` outside a git checkout. */
+  commit: string;
+  /** True when the checkout had changes not committed yet. */
+  uncommitted: boolean;
+}
+
 export interface RecordingIndex {
   /** The page files (from the repository's root) these recordings are for. */
   sources: string[];
+  /** Absent in recordings made before it was noted: those count as stale. */
+  recordedWith?: RecordedWith;
   /** By block id, in the page's order. */
   blocks: Record<string, RecordingEntry>;
 }
@@ -109,129 +126,6 @@ export function decodeCast(text: string): { header: CastHeader; events: CastEven
 /** The terminal stream a cast holds: its output events, joined. */
 export function castStream(events: CastEvent[]): string {
   return events.map(([, kind, data]) => (kind === 'o' ? data : '')).join('');
-}
-
-// ---------------------------------------------------------------------------------------------
-// A block's output in its terminal stream
-
-/**
- * Sequences a line model needs: SGR (colours, kept), erase to the end of the line or screen, and
- * cursor forward. Then everything else: OSC strings, other CSI and ESC sequences, and controls
- * other than \t \n \r \b, which take no room on a line.
- */
-const SGR = /\x1b\[[0-9;:]*m/g;
-const LINE_TOKEN = /\x1b\[[0-9;:]*m|\x1b\[[02]?[KJ]|\x1b\[\d*C|[\s\S]/gu;
-const OTHER = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[(?![0-9;:]*m|[02]?[KJ]|\d*C)[<=>?]?[0-?]*[ -/]*[@-~]|\x1b[P^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-Z\\^-~]|[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]/g;
-
-/**
- * A terminal line as a reader would see it, colours kept: a carriage return goes back to the start,
- * a backspace one cell back, text overwrites what is under it, an erase clears to the end. Enough
- * for line editors redrawing their line and for progress counters; not a full terminal.
- */
-function visible(line: string): string {
-  const text = line.replace(OTHER, '');
-  if (!/[\r\b]|\x1b\[[02]?[KJ]|\x1b\[\d*C/.test(text)) return text;
-  const cells: string[] = [];
-  let col = 0;
-  let style = '';
-  for (const [token] of text.matchAll(LINE_TOKEN)) {
-    if (token.startsWith('\x1b[') && token.endsWith('m')) style += token;
-    else if (token === '\r') col = 0;
-    else if (token === '\b') col = Math.max(0, col - 1);
-    else if (token.endsWith('C') && token.startsWith('\x1b[')) col += Number(token.slice(2, -1) || 1);
-    else if (token.startsWith('\x1b[')) cells.length = token.includes('2') ? 0 : Math.min(cells.length, col);
-    else {
-      cells[col++] = style + token;
-      style = '';
-    }
-  }
-  return Array.from(cells, (cell) => cell ?? ' ').join('') + style;
-}
-
-/** Text without any escape sequence: what `expect` and `prompt` are matched against. */
-export function plainText(text: string): string {
-  return text
-    .split(/\r*\n/)
-    .map((line) => visible(line).replace(SGR, ''))
-    .join('\n');
-}
-
-/** True when the last line of `stream` shows `prompt`, ending where the line ends: the program waits for input. */
-export function showsPrompt(stream: string, prompt: RegExp): boolean {
-  const last = visible(stream.split(/\r*\n/).at(-1) ?? '').replace(SGR, '');
-  return endsWithMatch(last, prompt);
-}
-
-function endsWithMatch(line: string, pattern: RegExp): boolean {
-  const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-  for (const match of line.matchAll(global)) if (match.index + match[0].length === line.length) return true;
-  return false;
-}
-
-export interface OutputSpec {
-  /** The block's code, as typed. */
-  code: string;
-  /** The prompt that ends the block, when it is typed into a program or starts one. */
-  prompt: RegExp | null;
-}
-
-/**
- * The terminal lines of a block's stream (from its input on), with their colours (SGR) and nothing
- * else, and where its output starts among them:
- * - typed into the lab shell: after the shell's command-executed mark (OSC 133 C), and up to its
- *   command-finished mark (D), so neither the echo of the command nor the next prompt is part of it;
- * - typed into a program (no marks): after the program's echo of the block's last line, which a
- *   line editor may redraw and wrap.
- */
-function blockLines(stream: string, code: string): { lines: string[]; start: number; marked: boolean } {
-  const marks = new ShellMarkReader().feed(stream, 0);
-  const executed = marks.find((m) => m.kind === 'command-executed');
-  const finished = executed && marks.find((m) => m.kind === 'command-finished' && m.at > executed.at);
-  const region = executed ? stream.slice(executed.at, finished ? finished.at : stream.length) : stream;
-  const lines = region.split(/\r*\n/).map(visible);
-  return { lines, start: executed ? 0 : echoLines(lines, code), marked: executed !== undefined };
-}
-
-/**
- * True when the block has ended at `spec.prompt`: the prompt shows on the last line, and that line
- * comes after the command ran (past the shell's command-executed mark, or past the program's echo
- * of the typed line), not a prompt the program redrew while the block was being typed.
- */
-export function endedAtPrompt(stream: string, spec: OutputSpec & { prompt: RegExp }): boolean {
-  const { lines, start, marked } = blockLines(stream, spec.code);
-  const last = lines.length - 1;
-  if (last < start || (!marked && start === 0 && last === 0)) return false;
-  return endsWithMatch((lines[last] as string).replace(SGR, ''), spec.prompt);
-}
-
-/** The lines a block printed, with their colours: its output without the echo, the next prompt and blank edges. */
-export function outputLines(stream: string, spec: OutputSpec): string[] {
-  const { lines: all, start } = blockLines(stream, spec.code);
-  const lines = all.slice(start);
-  if (spec.prompt && lines.length > 0 && endsWithMatch((lines.at(-1) as string).replace(SGR, ''), spec.prompt)) lines.pop();
-  const blank = (line: string | undefined) => line !== undefined && line.replace(SGR, '').trim() === '';
-  while (blank(lines[0])) lines.shift();
-  while (blank(lines.at(-1))) lines.pop();
-  return lines;
-}
-
-/** How many lines the program's echo of the typed block takes (0 when it echoed nothing recognisable). */
-function echoLines(lines: string[], code: string): number {
-  const typed = code.split('\n').at(-1)?.trim() ?? '';
-  if (typed === '') return 0;
-  const joined = lines.map((line) => line.replace(SGR, '')).join('\n');
-  // A line editor wraps a long line with a line break of its own, anywhere in it.
-  const echo = new RegExp([...typed].map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\n?'));
-  const match = echo.exec(joined);
-  if (!match) return 0;
-  return joined.slice(0, match.index + match[0].length).split('\n').length;
-}
-
-/** The block's output as plain text: what `expect` is matched against. */
-export function outputText(stream: string, spec: OutputSpec): string {
-  return outputLines(stream, spec)
-    .map((line) => line.replace(SGR, ''))
-    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,31 +151,45 @@ export function readIndex(folder: string): RecordingIndex | null {
 }
 
 /**
- * The recording of block `id` of the page at `file`, or null when there is none or it was made
- * from another version of the block (its sourceHash differs): the page never shows output of a
- * command it does not show. The doc-tests report both cases.
+ * The recording of block `id` of the page at `file`; `stale` when there is one, but made from
+ * another version of the block (its sourceHash differs): the page never shows output of a command
+ * it does not show. `missing` when there is none. The doc-tests report both, the build warns.
  */
-export function findRecording(file: string, id: string, sourceHash: string): Recording | null {
+export function findRecording(file: string, id: string, sourceHash: string): Recording | 'stale' | 'missing' {
   const page = locatePage(file);
-  if (!page) return null;
+  if (!page) return 'missing';
   const folders = page.locale ? [recordingsFolder(page.root, page.slug, page.locale), recordingsFolder(page.root, page.slug)] : [recordingsFolder(page.root, page.slug)];
+  let found: 'stale' | 'missing' = 'missing';
   for (const folder of folders) {
     const entry = readIndex(folder)?.blocks[id];
-    if (!entry || entry.sourceHash !== sourceHash) continue;
     const cast = join(folder, `${id}.cast`);
-    if (!existsSync(cast)) continue;
-    return { entry, stream: castStream(decodeCast(readFileSync(cast, 'utf8')).events) };
+    if (!entry || !existsSync(cast)) continue;
+    if (entry.sourceHash !== sourceHash) {
+      found = 'stale';
+      continue;
+    }
+    return { entry, stream: readCast(cast) };
   }
-  return null;
+  return found;
+}
+
+/** The terminal stream of the cast at `file`. */
+export function readCast(file: string): string {
+  return castStream(decodeCast(readFileSync(file, 'utf8')).events);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const CAPTION = {
-  'zh-CN': { label: '录制的输出', when: (date: string, engine: string) => `${date} 录制，Docker 引擎 ${engine}`, exit: (code: number) => `退出状态 ${code}`, empty: '（没有输出）' },
-  en: { label: 'Recorded output', when: (date: string, engine: string) => `recorded ${date} on Docker Engine ${engine}`, exit: (code: number) => `exit status ${code}`, empty: '(no output)' },
-} as const;
+/** The caption's words: the site's i18n strings (`lab.recording.*`, src/content/i18n), with Starlight's fallback. */
+function captionWords(locale: string | undefined) {
+  return {
+    label: uiString(locale, 'lab.recording.label'),
+    when: (date: string, engine: string) => uiString(locale, 'lab.recording.when', { date, engine }),
+    exit: (code: number) => uiString(locale, 'lab.recording.exit', { code }),
+    empty: uiString(locale, 'lab.recording.empty'),
+  };
+}
 
 const DECORATION_STYLE: Record<string, string> = {
   bold: 'font-weight:bold',
@@ -310,8 +218,8 @@ function renderLine(line: string): ElementContent[] {
  * engine it was recorded, and the output as text with its colours. Plain HTML: Pagefind indexes
  * it and no JavaScript is needed to read it.
  */
-export function renderRecording(id: string, recording: Recording, spec: OutputSpec, locale: string | undefined): Element {
-  const words = locale?.startsWith('en') ? CAPTION.en : CAPTION['zh-CN'];
+export function renderRecording(id: string, recording: Recording, spec: BlockSpec, locale: string | undefined): Element {
+  const words = captionWords(locale);
   const { entry } = recording;
   const lines = outputLines(recording.stream, spec);
   const code: ElementContent[] = [];

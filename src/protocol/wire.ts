@@ -12,32 +12,21 @@
  * `lastSeq: N` and receives exactly what follows; acknowledgements are cumulative offsets too.
  */
 import { z } from 'zod';
+import {
+  ERROR_CODES,
+  MAX_CLIENT_FRAME_BYTES,
+  MAX_COLS,
+  MAX_ROWS,
+  PROTOCOL_VERSION,
+  TERMINAL_NAME,
+} from './constants.ts';
 
-export const PROTOCOL_VERSION = 1;
-/** Subprotocol the runner selects; a client also offers `lab.token.<token>` to authenticate. */
-export const SUBPROTOCOL = 'lab.v1';
-export const TOKEN_SUBPROTOCOL_PREFIX = 'lab.token.';
-/** Path of the WebSocket endpoint on the runner. */
-export const WS_PATH = '/lab/ws';
-
-/** The terminal every session opens first: the sandbox host's shell. Its exit ends the session. */
-export const MAIN_TERMINAL = 'main';
-
-/** Largest client frame the runner accepts, in bytes. A pasted heredoc is a few KB. */
-export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
-/** Limits of the terminal size a client may ask for. */
-/**
- * Input accepted but not yet read by the shell, per terminal. A shell that does not read (a
- * running `sleep`) with a client that keeps typing or pasting must not grow the runner's memory:
- * input beyond this is refused with `input-overflow`. Far above any paste a page makes.
- */
-export const MAX_PENDING_INPUT_BYTES = 1024 * 1024;
-
-export const MAX_COLS = 1000;
-export const MAX_ROWS = 500;
+// The constants live apart from the schemas (the page's eager scripts import them without zod);
+// this module re-exports them, so the runner and the clients have one import.
+export * from './constants.ts';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'a session id is 22 to 64 characters of A-Z a-z 0-9 _ -');
-const terminalName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a terminal name is 1 to 32 characters of a-z 0-9 -, starting with a letter');
+const terminalName = z.string().regex(TERMINAL_NAME, 'a terminal name is 1 to 32 characters of a-z 0-9 -, starting with a letter');
 const cols = z.number().int().min(2).max(MAX_COLS);
 const rows = z.number().int().min(1).max(MAX_ROWS);
 const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -79,17 +68,8 @@ export const prepareStage = z.enum([
   'ready', // shells can run
 ]);
 
-export const errorCode = z.enum([
-  'bad-message', // a frame that is not a valid message; see `detail`
-  'handshake-required', // the first message was not `hello`
-  'session-unknown', // the session to resume does not exist (expired, or the runner restarted)
-  'capacity', // the runner holds its maximum number of sessions
-  'engine-unavailable', // the Docker engine does not answer
-  'sandbox-failed', // the sandbox could not be started
-  'terminal-limit', // the session holds its maximum number of terminals
-  'input-overflow', // more input waits for the shell than MAX_PENDING_INPUT_BYTES; the frame was dropped
-  'internal', // a bug; the runner logged it
-]);
+/** The error codes and their close codes are one table: CLOSE_FOR_ERROR in constants.ts. */
+export const errorCode = z.enum(ERROR_CODES);
 
 export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({
@@ -119,38 +99,6 @@ export type ServerMessage = z.infer<typeof serverMessage>;
 export type HelloMessage = Extract<ClientMessage, { type: 'hello' }>;
 export type EndReason = z.infer<typeof endReason>;
 export type PrepareStage = z.infer<typeof prepareStage>;
-export type ErrorCode = z.infer<typeof errorCode>;
-
-/**
- * WebSocket close codes the runner uses. 1xxx are the standard ones the `ws` library sends itself
- * for framing errors; 4xxx are this protocol's and mirror HTTP statuses where one fits.
- */
-export const CloseCode = {
-  normal: 1000,
-  /** The runner is shutting down. */
-  goingAway: 1001,
-  /** A text frame with invalid UTF-8 (sent by ws). */
-  invalidPayload: 1007,
-  /** A frame over MAX_CLIENT_FRAME_BYTES (sent by ws). */
-  tooBig: 1009,
-  /** A frame that is not a valid message. */
-  badMessage: 4400,
-  /** The session to resume does not exist. */
-  sessionUnknown: 4404,
-  /** Another socket attached to the same terminal. */
-  replaced: 4409,
-  /** The session ended; the `ended` message before it says why. */
-  sessionEnded: 4410,
-  /** Input piled up faster than the shell reads it; the client may reconnect and resume. */
-  inputOverflow: 4413,
-  /** Internal error, sandbox failure. */
-  internal: 4500,
-  /** The Docker engine does not answer. */
-  engineUnavailable: 4502,
-  /** The runner holds its maximum number of sessions. */
-  capacity: 4503,
-} as const;
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** Why a frame could not be decoded; each has a stable code that tests pin. */
 export type DecodeErrorCode =
@@ -164,11 +112,24 @@ export type Decoded<T> = { ok: true; message: T } | { ok: false; code: DecodeErr
 
 type Frame = string | { byteLength: number };
 
-const utf8 = new TextEncoder();
+/** The frame's size in UTF-8, as the socket carried it (a lone surrogate counts as U+FFFD, 3 bytes). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 function byteLength(frame: string): number {
   // Cheap bound first: a UTF-16 code unit encodes to at most 3 bytes.
-  return frame.length * 3 <= MAX_CLIENT_FRAME_BYTES ? frame.length : utf8.encode(frame).byteLength;
+  return frame.length * 3 <= MAX_CLIENT_FRAME_BYTES ? frame.length : utf8Length(frame);
 }
 
 function decodeWith<T>(schema: z.ZodType<T>, kinds: readonly string[], frame: Frame, maxBytes: number): Decoded<T> {

@@ -7,6 +7,7 @@
  * resume asks for `lastSeq = #held`, and anything the runner sends again below it is dropped, so
  * the terminal sees every character once, in order.
  */
+import { DisposableStore, MutableDisposable } from '../common/lifecycle.ts';
 import { AckTracker } from '../protocol/flow.ts';
 import {
   CloseCode,
@@ -23,6 +24,7 @@ import {
   type PrepareStage,
   type ServerMessage,
 } from '../protocol/wire.ts';
+import { listen, timeout } from './dom-lifecycle.ts';
 import type { SessionMemory } from './lab-storage.ts';
 import type { FailureKind } from './strings.ts';
 
@@ -97,8 +99,12 @@ export class LabConnection {
   #sessionId: string | null;
   #held = 0;
   #acks: AckTracker | null = null;
-  #flushTimer: ReturnType<typeof setTimeout> | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** What dispose() releases: the socket's listeners, the retry and the ack flush timers. */
+  readonly #store = new DisposableStore();
+  readonly #flush = this.#store.add(new MutableDisposable());
+  readonly #retry = this.#store.add(new MutableDisposable());
+  /** The current socket's listeners, released when it is replaced or closed by this side. */
+  readonly #socketListeners = this.#store.add(new MutableDisposable<DisposableStore>());
   #attempt = 0;
   #pendingInput = '';
   #disposed = false;
@@ -163,9 +169,8 @@ export class LabConnection {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#clearRetry();
-    this.#clearFlush();
     this.#closeSocket();
+    this.#store.dispose();
   }
 
   #open(): void {
@@ -187,17 +192,19 @@ export class LabConnection {
     this.#ws = ws;
     this.#settled = false;
     this.#welcomed = false;
-    ws.addEventListener('open', () => {
+    const listeners = new DisposableStore();
+    this.#socketListeners.value = listeners;
+    listeners.add(listen(ws, 'open', () => {
       if (ws !== this.#ws) return;
       this.#everOpened = true;
       this.#hello();
-    });
-    ws.addEventListener('message', (event: MessageEvent<unknown>) => {
-      if (ws === this.#ws) this.#onFrame(event.data);
-    });
-    ws.addEventListener('close', (event) => {
-      if (ws === this.#ws) this.#onClose(event.code);
-    });
+    }));
+    listeners.add(listen(ws, 'message', (event) => {
+      if (ws === this.#ws) this.#onFrame((event as MessageEvent<unknown>).data);
+    }));
+    listeners.add(listen(ws, 'close', (event) => {
+      if (ws === this.#ws) this.#onClose((event as CloseEvent).code);
+    }));
   }
 
   #hello(): void {
@@ -310,10 +317,7 @@ export class LabConnection {
     if (this.#attempt > Reconnect.maxAttempts) return this.#fail('lost', null);
     const delayMs = Math.min(Reconnect.firstDelayMs * 2 ** (this.#attempt - 1), Reconnect.maxDelayMs);
     this.#setState({ kind: 'reconnecting', attempt: this.#attempt, delayMs });
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      this.#open();
-    }, delayMs);
+    this.#retry.value = timeout(delayMs, () => this.#open());
   }
 
   #parsed(acks: AckTracker | null, end: number): void {
@@ -321,12 +325,10 @@ export class LabConnection {
     if (!acks || acks !== this.#acks) return;
     const upTo = acks.parsedUpTo(end);
     if (upTo !== null) this.#send({ type: 'ack', upTo });
-    this.#clearFlush();
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = null;
+    this.#flush.value = timeout(ACK_FLUSH_MS, () => {
       const rest = acks === this.#acks ? acks.flush() : null;
       if (rest !== null) this.#send({ type: 'ack', upTo: rest });
-    }, ACK_FLUSH_MS);
+    });
   }
 
   #fail(failure: FailureKind, detail: string | null): void {
@@ -354,6 +356,7 @@ export class LabConnection {
     this.#ws = null;
     this.#welcomed = false;
     this.#acks = null;
+    this.#socketListeners.clear();
     if (ws && ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) ws.close(CloseCode.normal);
   }
 
@@ -367,13 +370,7 @@ export class LabConnection {
   }
 
   #clearRetry(): void {
-    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
-  }
-
-  #clearFlush(): void {
-    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
-    this.#flushTimer = null;
+    this.#retry.clear();
   }
 }
 

@@ -10,8 +10,11 @@
  * `text(name)`. It dispatches `lab-state`, `lab-mark`, `lab-session` and `lab-tab` events (see
  * LabTerminalEventMap).
  */
+import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
+import { listen, timeout } from './dom-lifecycle.ts';
 import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState } from './lab-terminal.ts';
 import { captureToken, PageMemory, readDockLayout, readToken, runnerUrl, writeDockLayout } from './lab-storage.ts';
+import type { UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
 
 /** How long the reachability check waits for the runner before calling the page offline. */
@@ -25,19 +28,22 @@ const RESIZE_STEP_PX = 40;
 export class LabTerminalElement extends HTMLElement {
   #controller: LabTerminalController | null = null;
   #starting: Promise<LabTerminalController> | null = null;
-  #wired = false;
-  #probe: WebSocket | null = null;
+  /** The dock's own listeners, while the element is in the document. */
+  readonly #wiring = new MutableDisposable<DisposableStore>();
+  /** The reachability check under way: its socket, timer and listeners. */
+  readonly #probe = new MutableDisposable<DisposableStore>();
 
   connectedCallback(): void {
     // The Head script normally took it already; a page opened on this URL must not depend on order.
     captureToken(location, history);
-    if (!this.#wired) this.#wire();
+    if (!this.#wiring.value) this.#wire();
     if (this.memory.session) this.#startFromPanel(false);
     else this.recheck();
   }
 
   disconnectedCallback(): void {
-    this.#probe?.close();
+    this.#probe.clear();
+    this.#wiring.clear();
     this.#controller?.dispose();
     this.#controller = null;
     this.#starting = null;
@@ -108,8 +114,7 @@ export class LabTerminalElement extends HTMLElement {
       void this.#starting.then((controller) => controller.reconnect(), () => this.#startFromPanel(false));
       return;
     }
-    this.#probe?.close();
-    this.#probe = null;
+    this.#probe.clear();
     const token = readToken();
     if (!token || location.protocol === 'file:') return this.#setOffline(true);
     let socket: WebSocket;
@@ -120,39 +125,43 @@ export class LabTerminalElement extends HTMLElement {
     }
     // Opening the socket passes the runner's Host, Origin and token checks; it is closed before
     // any hello, so no session (and no sandbox) is made for it.
-    this.#probe = socket;
+    const probe = new DisposableStore();
+    this.#probe.value = probe;
+    probe.add(toDisposable(() => socket.close()));
     let opened = false;
-    const timer = setTimeout(() => socket.close(), PROBE_TIMEOUT_MS);
-    socket.addEventListener('open', () => {
+    probe.add(timeout(PROBE_TIMEOUT_MS, () => socket.close()));
+    probe.add(listen(socket, 'open', () => {
       opened = true;
       socket.close(1000);
-      if (this.#probe === socket) this.#setOffline(false);
-    });
-    socket.addEventListener('close', () => {
-      clearTimeout(timer);
-      if (this.#probe !== socket) return;
-      this.#probe = null;
+      if (this.#probe.value === probe) this.#setOffline(false);
+    }));
+    probe.add(listen(socket, 'close', () => {
+      if (this.#probe.value !== probe) return;
+      this.#probe.clear();
       if (!opened) this.#setOffline(true);
-    });
+    }));
   }
 
   #wire(): void {
-    this.#wired = true;
-    this.querySelector('[data-action="start"]')?.addEventListener('click', () => this.#startFromPanel(true));
-    this.querySelector('[data-action="toggle"]')?.addEventListener('click', () => this.#setCollapsed(this.dataset.collapsed === undefined, true));
+    const wiring = new DisposableStore();
+    this.#wiring.value = wiring;
+    const start = this.querySelector<HTMLElement>('[data-action="start"]');
+    if (start) wiring.add(listen(start, 'click', () => this.#startFromPanel(true)));
+    const toggle = this.querySelector<HTMLElement>('[data-action="toggle"]');
+    if (toggle) wiring.add(listen(toggle, 'click', () => this.#setCollapsed(this.dataset.collapsed === undefined, true)));
     // Until the terminal module takes the notice over, its button is the offline notice's "Try again".
-    this.#part('notice-action').addEventListener('click', () => {
+    wiring.add(listen(this.#part('notice-action'), 'click', () => {
       if (!this.#starting) this.recheck();
-    });
+    }));
     const screen = this.#part('screen');
-    screen.addEventListener('keydown', (event: KeyboardEvent) => {
+    wiring.add(listen(screen, 'keydown', (event: KeyboardEvent) => {
       if (this.#controller || this.#starting || event.target !== screen) return;
       if (event.key === 'Enter' || event.key === ' ' || (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey)) {
         event.preventDefault();
         this.#startFromPanel(true);
       }
-    });
-    this.#wireResize();
+    }));
+    this.#wireResize(wiring);
     const layout = readDockLayout();
     if (layout.height !== null) this.#setHeight(layout.height, false);
     // A page of runnable blocks opens with the dock folded to its bar, until something runs.
@@ -161,35 +170,35 @@ export class LabTerminalElement extends HTMLElement {
   }
 
   /** The handle above the dock: drag it, or focus it and use the arrow keys. */
-  #wireResize(): void {
+  #wireResize(wiring: DisposableStore): void {
     const handle = this.#part('resizer');
     let from: { y: number; height: number } | null = null;
-    handle.addEventListener('pointerdown', (event: PointerEvent) => {
+    wiring.add(listen(handle, 'pointerdown', (event: PointerEvent) => {
       if (event.button !== 0) return;
       event.preventDefault();
       handle.setPointerCapture(event.pointerId);
       from = { y: event.clientY, height: this.#part('body').getBoundingClientRect().height };
       this.#setCollapsed(false, false);
       this.dataset.resizing = '';
-    });
-    handle.addEventListener('pointermove', (event: PointerEvent) => {
+    }));
+    wiring.add(listen(handle, 'pointermove', (event: PointerEvent) => {
       if (from) this.#setHeight(from.height + from.y - event.clientY, false);
-    });
+    }));
     const end = () => {
       if (!from) return;
       from = null;
       delete this.dataset.resizing;
       this.#saveLayout();
     };
-    handle.addEventListener('pointerup', end);
-    handle.addEventListener('pointercancel', end);
-    handle.addEventListener('keydown', (event: KeyboardEvent) => {
+    wiring.add(listen(handle, 'pointerup', end));
+    wiring.add(listen(handle, 'pointercancel', end));
+    wiring.add(listen(handle, 'keydown', (event: KeyboardEvent) => {
       const step = { ArrowUp: RESIZE_STEP_PX, ArrowDown: -RESIZE_STEP_PX }[event.key];
       if (step === undefined) return;
       event.preventDefault();
       this.#setCollapsed(false, false);
       this.#setHeight(this.#part('body').getBoundingClientRect().height + step, true);
-    });
+    }));
   }
 
   #setHeight(px: number, save: boolean): void {
@@ -229,8 +238,7 @@ export class LabTerminalElement extends HTMLElement {
   }
 
   async #load(focus: boolean): Promise<LabTerminalController> {
-    this.#probe?.close();
-    this.#probe = null;
+    this.#probe.clear();
     this.#setState('connecting', this.dataset.textLoading ?? '');
     this.#part('notice').hidden = true;
     this.#part('placeholder').hidden = true;
@@ -245,7 +253,7 @@ export class LabTerminalElement extends HTMLElement {
       throw error;
     }
     this.#controller = module.mountTerminal(this.#parts(), {
-      lang: this.dataset.lang ?? document.documentElement.lang,
+      strings: JSON.parse(this.querySelector('script[data-lab-terminal-strings]')?.textContent ?? '{}') as UiStrings,
       url: this.#url,
       token: readToken,
       memory: this.memory,

@@ -7,10 +7,12 @@
  * reload); a terminal a block names (`terminal=redis`) joins it with the main one's session id and
  * gets a tab the first time a block targets it. A reload opens the remembered terminals again.
  */
+import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
 import type { ShellMark } from '../protocol/shell-marks.ts';
+import { listen, timeout } from './dom-lifecycle.ts';
 import type { ConnectionState } from './connection.ts';
 import type { PageMemory } from './lab-storage.ts';
-import { terminalStrings, type FailureKind, type TerminalStrings } from './strings.ts';
+import { terminalStrings, type FailureKind, type TerminalStrings, type UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
 import { LabTerminalTab } from './terminal-tab.ts';
 
@@ -39,7 +41,8 @@ export interface PanelParts {
 }
 
 export interface MountOptions {
-  lang: string;
+  /** The page's `lab.terminal.*` strings (LabTerminal.astro renders them). */
+  strings: UiStrings;
   url: string;
   token: () => string | null;
   memory: PageMemory;
@@ -77,24 +80,27 @@ export class LabTerminalController {
   #remembered: string | null;
   #restore: string[];
   #resetting = false;
-  #confirmTimer: ReturnType<typeof setTimeout> | null = null;
+  /** What dispose() releases, newest first: listeners, the confirm timer, the tabs. */
+  readonly #store = new DisposableStore();
+  /** Each tab's own listeners (its button's), released with the tab. */
+  readonly #tabListeners = new Map<string, DisposableStore>();
+  readonly #confirmTimer = this.#store.add(new MutableDisposable());
   #focusWhenLive: boolean;
-  #disposed = false;
 
   constructor(parts: PanelParts, options: MountOptions) {
     this.#parts = parts;
     this.#options = options;
     this.#focusWhenLive = options.focus;
-    this.#strings = terminalStrings(options.lang);
+    this.#strings = terminalStrings(options.strings);
     this.#remembered = options.memory.session;
     this.#restore = this.#remembered ? options.memory.terminals.filter((name) => name !== MAIN) : [];
     parts.xterm.dataset.terminal = MAIN;
     this.#main = this.#addTab(MAIN, parts.xterm);
-    this.#main.connection.on('state', (state) => this.#showState(state));
-    this.#main.onMark((mark) => parts.root.dispatchEvent(new CustomEvent('lab-mark', { detail: mark, bubbles: true })));
-    parts.reset.addEventListener('click', () => this.#resetClicked());
-    parts.noticeAction.addEventListener('click', () => this.#connectAgain());
-    parts.tabs.addEventListener('keydown', (event) => this.#tabKey(event));
+    this.#store.add(toDisposable(this.#main.connection.on('state', (state) => this.#showState(state))));
+    this.#store.add(toDisposable(this.#main.onMark((mark) => parts.root.dispatchEvent(new CustomEvent('lab-mark', { detail: mark, bubbles: true })))));
+    this.#store.add(listen(parts.reset, 'click', () => this.#resetClicked()));
+    this.#store.add(listen(parts.noticeAction, 'click', () => this.#connectAgain()));
+    this.#store.add(listen(parts.tabs, 'keydown', (event) => this.#tabKey(event)));
     this.#main.connect();
   }
 
@@ -123,7 +129,7 @@ export class LabTerminalController {
   /** Selects the tab of terminal `name`. */
   show(name: string): void {
     const tab = this.#tabs.get(name);
-    if (!tab || this.#disposed) return;
+    if (!tab || this.#store.isDisposed) return;
     this.#active = name;
     for (const [other, { host }] of this.#tabs) host.hidden = other !== name;
     for (const button of this.#parts.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')) {
@@ -163,10 +169,10 @@ export class LabTerminalController {
   }
 
   dispose(): void {
-    this.#disposed = true;
     this.#disarmReset();
-    for (const tab of this.#tabs.values()) tab.dispose();
+    this.#store.dispose();
     this.#tabs.clear();
+    this.#tabListeners.clear();
   }
 
   #addTab(name: string, existingHost: HTMLElement | null): LabTerminalTab {
@@ -193,6 +199,11 @@ export class LabTerminalController {
       sessionLive: () => this.#main.connection.state.kind !== 'ended',
     });
     this.#tabs.set(name, tab);
+    const listeners = new DisposableStore();
+    this.#tabListeners.set(name, listeners);
+    // Newest first on dispose: the button's listeners, then the tab itself.
+    this.#store.add(listeners);
+    listeners.add(tab);
     const button = document.createElement('button');
     button.type = 'button';
     button.id = `lab-tab-${name}`;
@@ -202,11 +213,11 @@ export class LabTerminalController {
     button.tabIndex = this.#active === name ? 0 : -1;
     button.dataset.terminal = name;
     button.textContent = name === MAIN ? this.#strings.mainTab : name;
-    button.addEventListener('click', () => {
+    listeners.add(listen(button, 'click', () => {
       this.show(name);
       tab.focus();
-    });
-    tab.onChange(() => (button.dataset.condition = tab.condition));
+    }));
+    listeners.add(toDisposable(tab.onChange(() => (button.dataset.condition = tab.condition))));
     button.dataset.condition = tab.condition;
     this.#parts.tabs.append(button);
     // One terminal needs no tabs; the second one's arrival shows them.
@@ -217,7 +228,9 @@ export class LabTerminalController {
   #removeTab(name: string): void {
     const tab = this.#tabs.get(name);
     if (!tab || name === MAIN) return;
-    tab.dispose();
+    const listeners = this.#tabListeners.get(name);
+    this.#tabListeners.delete(name);
+    if (listeners) this.#store.delete(listeners); // disposes the tab too
     tab.host.remove();
     this.#tabs.delete(name);
     this.#parts.tabs.querySelector(`[data-terminal="${CSS.escape(name)}"]`)?.remove();
@@ -307,7 +320,7 @@ export class LabTerminalController {
     if (hasWork && button.dataset.confirm === undefined) {
       button.dataset.confirm = '';
       label.textContent = this.#strings.resetConfirm;
-      this.#confirmTimer = setTimeout(() => this.#disarmReset(), RESET_CONFIRM_MS);
+      this.#confirmTimer.value = timeout(RESET_CONFIRM_MS, () => this.#disarmReset());
       return;
     }
     this.#disarmReset();
@@ -315,8 +328,7 @@ export class LabTerminalController {
   }
 
   #disarmReset(): void {
-    if (this.#confirmTimer !== null) clearTimeout(this.#confirmTimer);
-    this.#confirmTimer = null;
+    this.#confirmTimer.clear();
     const button = this.#parts.reset;
     delete button.dataset.confirm;
     (button.querySelector<HTMLElement>('[data-part="reset-label"]') ?? button).textContent = this.#strings.reset;

@@ -3,7 +3,9 @@
  * and what its shell's OSC 133 marks say (at a prompt, or busy). The main terminal starts the
  * session; every other one joins it (a second shell in the same sandbox).
  */
+import { DisposableStore, toDisposable } from '../common/lifecycle.ts';
 import { ShellMarkReader, type ShellMark } from '../protocol/shell-marks.ts';
+import { timeout } from './dom-lifecycle.ts';
 import { LabConnection, type ConnectionState, type Discontinuity } from './connection.ts';
 import type { SessionMemory } from './lab-storage.ts';
 import type { TerminalStrings } from './strings.ts';
@@ -49,6 +51,8 @@ export class LabTerminalTab implements BlockTerminal {
   readonly #outputListeners = new Set<(output: TerminalOutput) => void>();
   readonly #changeListeners = new Set<() => void>();
   readonly #markListeners = new Set<(mark: ShellMark) => void>();
+  /** What dispose() releases, newest first: timers, the connection's and the view's listeners, both of them. */
+  readonly #store = new DisposableStore();
 
   constructor(host: HTMLElement, options: TabOptions) {
     this.name = options.name;
@@ -56,20 +60,20 @@ export class LabTerminalTab implements BlockTerminal {
     this.#strings = options.strings;
     this.#joins = options.joins;
     this.#sessionLive = options.sessionLive ?? (() => true);
-    this.#view = new TerminalView(host, { label: `${options.strings.screenLabel} (${options.name})`, fontSize: options.fontSize });
-    this.connection = new LabConnection({
+    this.#view = this.#store.add(new TerminalView(host, { label: `${options.strings.screenLabel} (${options.name})`, fontSize: options.fontSize }));
+    this.connection = this.#store.add(new LabConnection({
       url: options.url,
       token: options.token,
       terminal: options.name,
       memory: options.memory,
       joins: options.joins,
       size: () => this.#view.size,
-    });
-    this.connection.on('output', (data, seq, parsed) => this.#write(data, seq, parsed));
-    this.connection.on('discontinuity', (kind) => this.#discontinuity(kind));
-    this.connection.on('state', (state) => this.#stateChanged(state));
-    this.#view.onInput((data) => this.#typed(data));
-    this.#view.onResize(({ cols, rows }) => this.connection.resize(cols, rows));
+    }));
+    this.#store.add(toDisposable(this.connection.on('output', (data, seq, parsed) => this.#write(data, seq, parsed))));
+    this.#store.add(toDisposable(this.connection.on('discontinuity', (kind) => this.#discontinuity(kind))));
+    this.#store.add(toDisposable(this.connection.on('state', (state) => this.#stateChanged(state))));
+    this.#store.add(this.#view.onInput((data) => this.#typed(data)));
+    this.#store.add(this.#view.onResize(({ cols, rows }) => this.connection.resize(cols, rows)));
   }
 
   get started(): boolean {
@@ -160,8 +164,7 @@ export class LabTerminalTab implements BlockTerminal {
   dispose(): void {
     this.#outputListeners.clear();
     this.#markListeners.clear();
-    this.connection.dispose();
-    this.#view.dispose();
+    this.#store.dispose();
     this.#notify();
     this.#changeListeners.clear();
   }
@@ -233,9 +236,10 @@ export class LabTerminalTab implements BlockTerminal {
    * message, on another socket, had time to arrive.
    */
   #exited(): void {
-    setTimeout(() => {
+    const settle = this.#store.add(timeout(EXIT_SETTLE_MS, () => {
+      this.#store.forget(settle);
       if (this.connection.state.kind === 'ended' && this.#sessionLive()) this.#view.note(this.#strings.note.shellExited);
-    }, EXIT_SETTLE_MS);
+    }));
   }
 
   /** A new shell (a new session) takes the old one's place. */

@@ -11,6 +11,8 @@ import type { WebglAddon } from '@xterm/addon-webgl';
 // As text, added to the document when a terminal opens: a plain CSS import would be collected into
 // the stylesheet of every page that can show a terminal, long before anyone starts one.
 import xtermCss from '@xterm/xterm/css/xterm.css?inline';
+import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
+import { animationFrame, timeout } from './dom-lifecycle.ts';
 
 /** Wait this long after the last size change before telling the shell: a drag resizes many times. */
 const RESIZE_DEBOUNCE_MS = 150;
@@ -64,19 +66,18 @@ export class TerminalView {
   readonly #host: HTMLElement;
   readonly #term: Terminal;
   readonly #fit = new FitAddon();
-  readonly #disposables: IDisposable[] = [];
-  readonly #observer: ResizeObserver;
+  /** What dispose() releases, newest first: timers, listeners, the resize observer, the terminal. */
+  readonly #store = new DisposableStore();
+  readonly #fitFrame = new MutableDisposable();
+  readonly #resizeTimer = new MutableDisposable();
   #webgl: WebglAddon | null = null;
-  #disposed = false;
-  #fitFrame = 0;
-  #resizeTimer: ReturnType<typeof setTimeout> | null = null;
   #written = false;
 
   /** `host` is the element the terminal fills; it must have a size of its own (CSS). */
   constructor(host: HTMLElement, options: { label: string; fontSize: number }) {
     this.#host = host;
     addXtermStylesheet();
-    this.#term = new Terminal({
+    this.#term = this.#store.add(new Terminal({
       allowProposedApi: true, // the Unicode 11 width tables are a proposed API
       cursorBlink: false,
       fontFamily: FONT_FAMILY,
@@ -84,7 +85,9 @@ export class TerminalView {
       lineHeight: 1.15,
       scrollback: SCROLLBACK_LINES,
       theme: THEME,
-    });
+    }));
+    this.#store.add(this.#fitFrame);
+    this.#store.add(this.#resizeTimer);
     this.#term.loadAddon(this.#fit);
     this.#term.loadAddon(new Unicode11Addon());
     this.#term.unicode.activeVersion = '11'; // Chinese text takes two columns a character
@@ -96,8 +99,9 @@ export class TerminalView {
     this.#term.textarea?.setAttribute('aria-label', options.label);
     this.#host.dataset.renderer = 'dom';
     void this.#useWebgl();
-    this.#observer = new ResizeObserver(() => this.#scheduleFit());
-    this.#observer.observe(host);
+    const observer = new ResizeObserver(() => this.#scheduleFit());
+    observer.observe(host);
+    this.#store.add(toDisposable(() => observer.disconnect()));
     this.#fitNow();
   }
 
@@ -112,18 +116,14 @@ export class TerminalView {
 
   /** Everything the reader types or pastes, as the shell should receive it. */
   onInput(listener: (data: string) => void): IDisposable {
-    return this.#term.onData(listener);
+    return this.#store.add(this.#term.onData(listener));
   }
 
   /** The terminal settled on a new size (debounced). */
   onResize(listener: (size: { cols: number; rows: number }) => void): IDisposable {
-    return this.#term.onResize((size) => {
-      if (this.#resizeTimer !== null) clearTimeout(this.#resizeTimer);
-      this.#resizeTimer = setTimeout(() => {
-        this.#resizeTimer = null;
-        listener(size);
-      }, RESIZE_DEBOUNCE_MS);
-    });
+    return this.#store.add(this.#term.onResize((size) => {
+      this.#resizeTimer.value = timeout(RESIZE_DEBOUNCE_MS, () => listener(size));
+    }));
   }
 
   /** Shows output; `parsed` runs once xterm has processed it. */
@@ -168,12 +168,7 @@ export class TerminalView {
   }
 
   dispose(): void {
-    this.#disposed = true;
-    this.#observer.disconnect();
-    cancelAnimationFrame(this.#fitFrame);
-    if (this.#resizeTimer !== null) clearTimeout(this.#resizeTimer);
-    for (const disposable of this.#disposables.splice(0)) disposable.dispose();
-    this.#term.dispose();
+    this.#store.dispose();
   }
 
   /**
@@ -186,7 +181,7 @@ export class TerminalView {
     let webgl: WebglAddon;
     try {
       const { WebglAddon } = await import('@xterm/addon-webgl');
-      if (this.#disposed) return;
+      if (this.#store.isDisposed) return;
       webgl = new WebglAddon();
       this.#term.loadAddon(webgl);
     } catch {
@@ -195,7 +190,7 @@ export class TerminalView {
     }
     this.#webgl = webgl;
     this.#host.dataset.renderer = 'webgl';
-    this.#disposables.push(
+    this.#store.add(
       webgl.onContextLoss(() => {
         // Disposing the addon puts the DOM renderer back.
         webgl.dispose();
@@ -206,8 +201,7 @@ export class TerminalView {
   }
 
   #scheduleFit(): void {
-    cancelAnimationFrame(this.#fitFrame);
-    this.#fitFrame = requestAnimationFrame(() => this.#fitNow());
+    this.#fitFrame.value = animationFrame(() => this.#fitNow());
   }
 
   #fitNow(): void {

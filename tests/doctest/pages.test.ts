@@ -1,8 +1,8 @@
 /**
  * The doc-tests, in the test suite: every runnable block of every page, in order, in a fresh
  * sandbox per page, through the real runner and the page's wire protocol, checked against its
- * expectations (runner/doctest/). Then: every block has a recording made from its current source,
- * and the runner's sandboxes and their volumes are gone. `npm run doctest` runs the same checks
+ * expectations (runner/doctest/). Then: every block has a recording made from its current source
+ * on the current sandbox recipe, whose stored cast still meets the block's expectations, and the runner's sandboxes and their volumes are gone. `npm run doctest` runs the same checks
  * from the command line; `npm run record` rewrites the recordings.
  */
 import { after, before, test } from 'node:test';
@@ -10,15 +10,17 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { DocTestRunner } from '../../runner/doctest/doctest.ts';
 import { findPages } from '../../runner/doctest/pages.ts';
-import { recordingProblems } from '../../runner/doctest/recording-store.ts';
+import { currentProvenance, recordingProblems } from '../../runner/doctest/recording-store.ts';
 import { failureReport } from '../../runner/doctest/report.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pages = findPages(ROOT);
 let doctests: DocTestRunner;
+let provenance: Awaited<ReturnType<typeof currentProvenance>>;
 let stopped = false;
 
 before(async () => {
+  provenance = await currentProvenance(ROOT);
   doctests = await DocTestRunner.start();
 });
 
@@ -48,8 +50,8 @@ for (const page of pages) {
     }
   });
 
-  test(`${page.name}: every block has a recording of its current source`, () => {
-    assert.deepEqual(recordingProblems(page, ROOT), []);
+  test(`${page.name}: every block has a fresh recording that meets its expectations`, () => {
+    assert.deepEqual(recordingProblems(page, ROOT, provenance), []);
   });
 }
 

@@ -1,7 +1,9 @@
 /**
  * The static site as `astro build` leaves it in dist/ (the test command builds it first): both
  * locales are there, every runnable block shows the output recorded for it, with when and on which
- * engine, and nothing in it makes a reader's browser ask another host for anything.
+ * engine, and nothing in it makes a reader's browser ask another host for anything. The output a
+ * block should show is read from its cast by a terminal (xterm.js, headless), not by the code that
+ * rendered it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,8 @@ import { select } from 'hast-util-select';
 import { toText } from 'hast-util-to-text';
 import type { Element, Root } from 'hast';
 import { extractBlocks } from '../../src/blocks/extract.ts';
-import { castStream, decodeCast, locatePage, outputText, parentOf, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
+import headless from '@xterm/headless';
+import { castStream, decodeCast, locatePage, parentOf, readIndex, recordingsFolder } from '../../src/blocks/recordings.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -57,7 +60,49 @@ test('dist/ holds every page in both locales, each in its language', () => {
   }
 });
 
-test('every runnable block in dist shows its recorded output, with its date and engine', () => {
+/** The lines a terminal of the cast's size shows after playing `stream` (scrollback included), a line wrapped by the terminal joined again. */
+async function screenLines(stream: string, cols: number, rows: number): Promise<string[]> {
+  const terminal = new headless.Terminal({ cols, rows, scrollback: 10_000, allowProposedApi: true });
+  await new Promise<void>((resolve) => terminal.write(stream, resolve));
+  const buffer = terminal.buffer.active;
+  const lines: string[] = [];
+  for (let y = 0; y < buffer.length; y++) {
+    const line = buffer.getLine(y);
+    if (!line) continue;
+    const text = line.translateToString(true);
+    if (line.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+    else lines.push(text);
+  }
+  terminal.dispose();
+  return lines;
+}
+
+/** A line as a terminal lays out its tabs: to the next multiple of 8 columns. */
+function expandTabs(line: string): string {
+  let out = '';
+  for (const c of line) out += c === '\t' ? ' '.repeat(8 - (out.length % 8)) : c;
+  return out;
+}
+
+/**
+ * What a reader of the terminal sees as the block's output: the lines after the echo of the
+ * block's last line (the first line that ends with it; a line editor may have wrapped the echo),
+ * without the program's prompt that ends a prompt= block, without blank lines at either end.
+ */
+function shownOutput(lines: string[], command: string, prompt: RegExp | null): string {
+  const last = (command.split('\n').at(-1) ?? '').trim();
+  const tail = last.slice(-16);
+  const echo = lines.findIndex((line) => line.trimEnd().endsWith(tail));
+  assert.ok(echo >= 0, `the terminal shows the echo of "${last}"`);
+  const output = lines.slice(echo + 1).map((line) => line.trimEnd());
+  while (output.length && output.at(-1) === '') output.pop();
+  if (prompt && output.length && prompt.test(`${output.at(-1)} `)) output.pop();
+  while (output.length && output[0] === '') output.shift();
+  while (output.length && output.at(-1) === '') output.pop();
+  return output.join('\n');
+}
+
+test('every runnable block in dist shows its recorded output, as a terminal shows the cast, with its date and engine', async () => {
   let blocks = 0;
   for (const file of pageFiles) {
     const extracted = extractBlocks(readFileSync(join(ROOT, file), 'utf8'), file);
@@ -84,16 +129,18 @@ test('every runnable block in dist shows its recorded output, with its date and 
       const entry = readIndex(folder)?.blocks[id];
       const caption = toText(select('.lab-recording-caption', shown) as Element);
       assert.ok(caption.includes(entry?.engine ?? '?') && caption.includes(entry?.recordedAt.slice(0, 10) ?? '?'), `${at}: the caption "${caption}" names the engine and the date`);
-      const stream = castStream(decodeCast(readFileSync(join(folder, `${id}.cast`), 'utf8')).events);
-      const expected = outputText(stream, { code: block.data.command, prompt: block.block.prompt });
+      const { header, events } = decodeCast(readFileSync(join(folder, `${id}.cast`), 'utf8'));
+      const expected = shownOutput(await screenLines(castStream(events), header.width, header.height), block.data.command, block.block.prompt);
       const output = select('.lab-recording-output', shown);
       if (expected === '') assert.equal(output, undefined, `${at}: no output, said so`);
-      else assert.equal(toText(output as Element, { whitespace: 'pre' }), expected, `${at}: the recorded output, as text`);
+      else {
+        const text = toText(output as Element, { whitespace: 'pre' }).split('\n').map((line) => expandTabs(line).trimEnd()).join('\n');
+        assert.equal(text, expected, `${at}: the recorded output, as text`);
+      }
     }
   }
   assert.ok(blocks > 50, `all runnable blocks were looked at (${blocks})`);
 });
-
 
 // -----------------------------------------------------------------------------------------------
 // No external URLs

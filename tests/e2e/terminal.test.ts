@@ -2,42 +2,17 @@
  * The lab page in Debian's Chromium against the real runner and a dind sandbox: start the
  * terminal, type a command, see the engine's answer; reload and find the scrollback still there.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { artefactPath, launchChromium } from '../support/browser.ts';
-import { startRunner, type RunningRunner } from '../support/runner-process.ts';
+import type { Page } from 'playwright-core';
+import { artefactPath, useLabSite, waitForTerminalText } from '../support/browser.ts';
 
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const site = useLabSite();
 
-let runner: RunningRunner;
-let browser: Browser;
-
-before(async () => {
-  runner = await startRunner({ LAB_PROVIDER: 'dind', LAB_SITE_DIR: DIST, LAB_WARM_SANDBOXES: '1' });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await runner?.stop();
-});
-
-const terminalText = (page: Page) => page.locator('lab-terminal').evaluate((el) => (el as HTMLElement & { text(): string }).text());
-
-async function waitForText(page: Page, pattern: RegExp, timeout = 60_000): Promise<string> {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = await terminalText(page).catch(() => '');
-    if (pattern.test(text)) return text;
-    await page.waitForTimeout(200);
-  }
-  assert.fail(`terminal never showed ${pattern}; it shows:\n${text}`);
-}
+const waitForText = (page: Page, pattern: RegExp) => waitForTerminalText(page, pattern, { timeoutMs: 60_000 });
 
 test('type docker network ls in the page, see bridge; reload and the scrollback is still there', async () => {
+  const { runner, browser } = site;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const external: string[] = [];

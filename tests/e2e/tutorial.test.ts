@@ -7,35 +7,19 @@
  * English page works on a phone-sized screen in dark mode, and a page with no runner says it is
  * offline and keeps its blocks copyable.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import serveStatic from 'serve-static';
-import type { Browser, Locator, Page, Response } from 'playwright-core';
-import { artefactPath, launchChromium } from '../support/browser.ts';
-import { startRunner, type RunningRunner } from '../support/runner-process.ts';
+import type { Locator, Page, Response } from 'playwright-core';
+import { artefactPath, DIST, terminalText, useLabSite, waitForTerminalText } from '../support/browser.ts';
+import { pollFor } from '../support/poll.ts';
 
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-
-let runner: RunningRunner;
-let browser: Browser;
-
-before(async () => {
-  runner = await startRunner({ LAB_PROVIDER: 'dind', LAB_SITE_DIR: DIST, LAB_WARM_SANDBOXES: '1' });
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await runner?.stop();
-});
+const shared = useLabSite();
 
 /** Statuses a block passes through before it ends. */
 const UNFINISHED = ['idle', 'queued', 'running', 'waiting'];
-
-type LabTerminal = HTMLElement & { text(name?: string): string };
 
 /** A page of the tutorial, driven through what the reader sees and clicks. */
 class TutorialPage {
@@ -75,13 +59,7 @@ class TutorialPage {
   async #settled(row: Locator, timeout: number): Promise<{ status: string; text: string }> {
     // Wait for the click to take (the status leaves idle), then for the block to end.
     await row.and(this.page.locator(':not([data-status="idle"])')).waitFor({ timeout: 10_000 });
-    const deadline = Date.now() + timeout;
-    let status = '';
-    while (Date.now() < deadline) {
-      status = (await row.getAttribute('data-status')) ?? '';
-      if (!UNFINISHED.includes(status)) break;
-      await this.page.waitForTimeout(200);
-    }
+    const status = await pollFor(async () => (await row.getAttribute('data-status')) ?? '', (now) => !UNFINISHED.includes(now), { timeoutMs: timeout, intervalMs: 200 });
     return { status, text: ((await row.locator('[data-part="block-status"]').textContent()) ?? '').trim() };
   }
 
@@ -91,18 +69,11 @@ class TutorialPage {
 
   /** A terminal's text (screen and scrollback). */
   text(terminal = 'main'): Promise<string> {
-    return this.page.locator('lab-terminal').evaluate((el, name) => (el as LabTerminal).text(name), terminal);
+    return terminalText(this.page, terminal);
   }
 
-  async waitForText(terminal: string, pattern: RegExp, timeout = 30_000): Promise<string> {
-    const deadline = Date.now() + timeout;
-    let text = '';
-    while (Date.now() < deadline) {
-      text = await this.text(terminal).catch(() => '');
-      if (pattern.test(text)) return text;
-      await this.page.waitForTimeout(200);
-    }
-    assert.fail(`terminal ${terminal} never showed ${pattern}; it shows:\n${text.slice(-2000)}`);
+  waitForText(terminal: string, pattern: RegExp, timeout = 30_000): Promise<string> {
+    return waitForTerminalText(this.page, pattern, { terminal, timeoutMs: timeout });
   }
 
   /** The tabs of the dock, by terminal name, with the selected one. */
@@ -125,6 +96,7 @@ function collectScripts(page: Page): { responses: Response[]; stop(): void } {
 }
 
 test('the zh tutorial: Run and Run all above through every section, a second terminal for Redis, reload, Stop, Reset lab', async (t) => {
+  const { runner, browser } = shared;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
   const page = await context.newPage();
   const scripts = collectScripts(page);
@@ -223,6 +195,7 @@ test('the zh tutorial: Run and Run all above through every section, a second ter
 });
 
 test('the en tutorial on a phone in dark mode: Run, the docked terminal fits the screen', async () => {
+  const { runner, browser } = shared;
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, colorScheme: 'dark', isMobile: true, hasTouch: true });
   const page = await context.newPage();
   const lab = new TutorialPage(page);
@@ -241,6 +214,7 @@ test('the en tutorial on a phone in dark mode: Run, the docked terminal fits the
 });
 
 test('with no runner (a static host), the page says the terminal is offline; Run is off, Copy is on', async () => {
+  const { runner, browser } = shared;
   const site = serveStatic(DIST, { extensions: ['html'] });
   const server: Server = createServer((req, res) => site(req, res, () => void res.writeHead(404).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { EchoProbe, whileEchoing } from '../support/echo-probe.ts';
-import { LabClient } from '../support/lab-client.ts';
+import { connectTo, openSession, type LabClient } from '../support/lab-client.ts';
 import { startRunner, type RunningRunner } from '../support/runner-process.ts';
 import { manyHeaders, rawRequest, upgradeRequest, upgradeStatus } from '../support/raw-http.ts';
 import { encode, MAX_CLIENT_FRAME_BYTES, type ServerMessage } from '../../src/protocol/wire.ts';
@@ -38,17 +38,8 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-async function connectClient(runner: RunningRunner): Promise<LabClient> {
-  return LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
-}
-
 /** A new session's socket, past its welcome. */
-async function connectSession(runner: RunningRunner): Promise<LabClient> {
-  const client = await connectClient(runner);
-  client.hello();
-  await client.message('welcome');
-  return client;
-}
+const connectSession = (runner: RunningRunner) => openSession(runner, { shell: false });
 
 /** What the client saw after sending its bad frame: the `error` messages and the close code. */
 async function refusal(client: LabClient): Promise<{ errors: Extract<ServerMessage, { type: 'error' }>[]; code: number }> {
@@ -163,7 +154,7 @@ for (const frame of FRAMES) {
   for (const phase of ['as the first frame', 'after the hello'] as const) {
     test(`${frame.name}, ${phase}: close ${frame.close}`, () =>
       whileEchoing(probe, async () => {
-        const client = phase === 'after the hello' ? await connectSession(runner) : await connectClient(runner);
+        const client = phase === 'after the hello' ? await connectSession(runner) : await connectTo(runner);
         client.socket.send(frame.data, { binary: frame.binary ?? false });
         const { errors, code } = await refusal(client);
         if (frame.error) {
@@ -213,7 +204,7 @@ test('a hello with an impossible size or terminal name is refused with bad-messa
       '{"type":"hello","v":2,"terminal":"main","cols":120,"rows":30}',
     ];
     for (const hello of hellos) {
-      const client = await connectClient(runner);
+      const client = await connectTo(runner);
       client.socket.send(hello);
       const { errors, code } = await refusal(client);
       assert.deepEqual(errors.map((e) => e.code), ['bad-message'], hello);
@@ -224,7 +215,7 @@ test('a hello with an impossible size or terminal name is refused with bad-messa
 
 test('a valid message before the hello is refused with handshake-required and close 4400', () =>
   whileEchoing(probe, async () => {
-    const client = await connectClient(runner);
+    const client = await connectTo(runner);
     client.send({ type: 'input', data: 'id\r' });
     const { errors, code } = await refusal(client);
     assert.deepEqual(errors.map((e) => e.code), ['handshake-required']);
@@ -264,7 +255,7 @@ test('resize and input right after the shell exited: ended (exit) and close 4410
 
 test('resuming an unknown session is refused with session-unknown and close 4404', () =>
   whileEchoing(probe, async () => {
-    const client = await connectClient(runner);
+    const client = await connectTo(runner);
     client.hello({ sessionId: 'AbCdEfGhIjKlMnOpQrStUv' });
     const { errors, code } = await refusal(client);
     assert.deepEqual(errors.map((e) => e.code), ['session-unknown']);
@@ -275,7 +266,7 @@ test('a session id with ../ or a NUL is refused with bad-message and close 4400'
   whileEchoing(probe, async () => {
     const ids = ['../../../../../etc/passwd-aaaaa', `${'a'.repeat(22)}/../b`, `${'a'.repeat(22)}\u0000`, '\u0000'.repeat(24), 'a'.repeat(65)];
     for (const sessionId of ids) {
-      const client = await connectClient(runner);
+      const client = await connectTo(runner);
       client.socket.send(JSON.stringify({ type: 'hello', v: 1, terminal: 'main', cols: 80, rows: 24, sessionId }));
       const { errors, code } = await refusal(client);
       assert.deepEqual(errors.map((e) => e.code), ['bad-message'], JSON.stringify(sessionId));

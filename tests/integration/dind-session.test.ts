@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabClient } from '../support/lab-client.ts';
+import { connectTo } from '../support/lab-client.ts';
 import { startRunner } from '../support/runner-process.ts';
 import { footprint, sandboxNetworkExists, settlesTo } from '../support/engine.ts';
 
@@ -14,7 +14,7 @@ test('a session creates a network in its sandbox, sees it, and leaves nothing be
   const before = await footprint();
   assert.deepEqual(before.sandboxes, [], 'no sandbox before the first reader');
   try {
-    const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const client = await connectTo(runner);
     client.hello();
     const welcome = await client.message('welcome');
     assert.equal(welcome.provider, 'dind');

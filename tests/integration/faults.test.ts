@@ -1,7 +1,7 @@
 /** Plain answers when the lab cannot serve: no engine, no room. The runner stays up for the next reader. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabClient } from '../support/lab-client.ts';
+import { connectTo } from '../support/lab-client.ts';
 import { startRunner } from '../support/runner-process.ts';
 
 test('with no Docker engine the reader is told so, with close 4502, and the runner stays up', async () => {
@@ -9,7 +9,7 @@ test('with no Docker engine the reader is told so, with close 4502, and the runn
   try {
     assert.match(runner.logs(), /The Docker engine does not answer at unix:\/\/\/nonexistent\/docker\.sock/, 'the console says so at start');
     for (let attempt = 0; attempt < 2; attempt++) {
-      const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+      const client = await connectTo(runner);
       client.hello();
       const error = await client.message('error');
       assert.equal(error.code, 'engine-unavailable');
@@ -24,10 +24,10 @@ test('with no Docker engine the reader is told so, with close 4502, and the runn
 test('at capacity a new reader gets a clear message and close 4503; the first keeps working', async () => {
   const runner = await startRunner({ LAB_PROVIDER: 'host', LAB_MAX_SESSIONS: '1' });
   try {
-    const first = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const first = await connectTo(runner);
     first.hello();
     await first.message('welcome');
-    const second = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const second = await connectTo(runner);
     second.hello();
     const error = await second.message('error');
     assert.equal(error.code, 'capacity');
@@ -44,12 +44,12 @@ test('at capacity a new reader gets a clear message and close 4503; the first ke
 test('a second terminal joins the same sandbox; resuming an unknown session is refused with 4404', async () => {
   const runner = await startRunner({ LAB_PROVIDER: 'dind' });
   try {
-    const main = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const main = await connectTo(runner);
     main.hello();
     const { sessionId } = await main.message('welcome');
     assert.equal((await main.run('docker run -d --name web tomcat >/dev/null && echo started')).exitCode, 0);
 
-    const second = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const second = await connectTo(runner);
     second.hello({ sessionId, terminal: 'second' });
     const welcome = await second.message('welcome');
     assert.equal(welcome.terminal, 'second');
@@ -57,7 +57,7 @@ test('a second terminal joins the same sandbox; resuming an unknown session is r
     const seen = await second.run("docker ps --format '{{.Names}}'");
     assert.match(seen.output, /^web\r?$/m, 'the second terminal sees the container the first one started');
 
-    const stranger = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const stranger = await connectTo(runner);
     stranger.hello({ sessionId: 'x'.repeat(24) });
     assert.equal((await stranger.message('error')).code, 'session-unknown');
     assert.equal((await stranger.closed).code, 4404);

@@ -1,10 +1,12 @@
 /**
  * Twenty readers on one runner at once: ten run `yes` (nine read and acknowledge as the page's
- * xterm does, one stops reading its socket), ten type a short `echo` every 200 ms. For thirty
- * seconds the runner holds no more memory than its buffers account for, every echo comes back,
- * the readers of `yes` keep getting output, and the reader that stopped reading costs one
- * flow-control window and later resumes with nothing lost. Then Ctrl-C gives every `yes` its
- * prompt back, every session closes, and what the sessions held is released.
+ * xterm does, one stops reading its socket), ten type `echo q-N`, each again 200 ms after the last
+ * came back. For thirty seconds the runner holds no more memory than its buffers account for,
+ * every echo comes back in order, and the readers of `yes` keep getting output. The reader that
+ * stopped reading is sent at most one flow-control window (and the frame that crossed it) before
+ * its pty pauses; the runner may drop its socket, and once it reads again, reconnecting if it was
+ * dropped, it resumes from the replay buffer with nothing lost. Then Ctrl-C gives every `yes` its
+ * prompt back, every session closes, no shell is left, and the runner stops with exit status 0.
  *
  * The runner's resident memory is sampled every 250 ms and left in test-results/load-rss.csv. RSS
  * alone cannot tell a leak from garbage not collected yet (V8 lets its old generation grow to
@@ -63,7 +65,7 @@ const DROPPED_CHUNKS_KEPT = 1024;
  * for 3 characters, about 250 KB) is in Buffers outside the heap and mostly in the kernel.
  */
 const LIVE_PER_BUSY_TERMINAL = Math.ceil((REPLAY_LIMIT + DROPPED_CHUNKS_KEPT * PTY_READ_CHARS) * 1.1);
-/** A session's own objects: its terminal, socket, mark reader, timers; a quiet replay buffer. */
+/** A session's own objects: its terminal, socket, timers; a quiet replay buffer. */
 const LIVE_PER_SESSION = MIB / 4;
 /** The live heap under load is at most this above the idle runner's (about 53 MiB). */
 const LIVE_ABOVE_IDLE = BUSY_TERMINALS * LIVE_PER_BUSY_TERMINAL + SESSIONS * LIVE_PER_SESSION;

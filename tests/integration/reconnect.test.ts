@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabClient, withoutOsc } from '../support/lab-client.ts';
+import { connectTo, withoutOsc } from '../support/lab-client.ts';
 import { startRunner } from '../support/runner-process.ts';
 
 const LINES = 200_000;
@@ -13,7 +13,7 @@ const LINES = 200_000;
 test('reconnecting after a dropped socket resumes the output with nothing lost or doubled', async () => {
   const runner = await startRunner({ LAB_PROVIDER: 'dind' });
   try {
-    const first = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const first = await connectTo(runner);
     first.hello();
     const { sessionId } = await first.message('welcome');
     await first.run('stty -echo; PS1=; clear');
@@ -22,7 +22,7 @@ test('reconnecting after a dropped socket resumes the output with nothing lost o
     first.drop();
 
     // The page reconnects with the offset just past what it received.
-    const second = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const second = await connectTo(runner);
     second.hello({ sessionId, lastSeq: first.offset });
     const welcome = await second.message('welcome');
     assert.equal(welcome.resumed, true);
@@ -43,13 +43,13 @@ test('reconnecting after a dropped socket resumes the output with nothing lost o
 test('a reload (lastSeq 0) replays the scrollback of the same session', async () => {
   const runner = await startRunner({ LAB_PROVIDER: 'dind' });
   try {
-    const first = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const first = await connectTo(runner);
     first.hello();
     const { sessionId } = await first.message('welcome');
     await first.run('echo before-the-reload');
     await first.close();
 
-    const reloaded = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
+    const reloaded = await connectTo(runner);
     reloaded.hello({ sessionId, lastSeq: 0 });
     const welcome = await reloaded.message('welcome');
     assert.equal(welcome.resumed, true);

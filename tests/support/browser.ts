@@ -1,7 +1,14 @@
-/** Debian's Chromium, driven by playwright-core (it cannot download a browser of its own here). */
-import { chromium, type Browser } from 'playwright-core';
+/**
+ * Debian's Chromium, driven by playwright-core (it cannot download a browser of its own here), and
+ * the setup the e2e files share: the built site served by a real runner.
+ */
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { pollFor } from './poll.ts';
+import { startRunner, type RunningRunner } from './runner-process.ts';
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.LAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,4 +25,58 @@ export function artefactPath(name: string): string {
   const dir = fileURLToPath(new URL('../../test-results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   return dir + name;
+}
+
+/** What every browser test of the live site needs: the built site, a runner serving it, Chromium. */
+export interface LabSite {
+  readonly runner: RunningRunner;
+  readonly browser: Browser;
+}
+
+/** The built site (dist/, which the test command builds first). */
+export const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+/**
+ * The shared setup of the e2e files: before the file's tests, a runner with dind sandboxes (one
+ * warm) serving dist/, and Chromium; after them, both stopped. Read the fields inside tests.
+ */
+export function useLabSite(): LabSite {
+  let runner: RunningRunner | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    runner = await startRunner({ LAB_PROVIDER: 'dind', LAB_SITE_DIR: DIST, LAB_WARM_SANDBOXES: '1' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await runner?.stop();
+  });
+  return {
+    get runner() {
+      if (!runner) throw new Error('the runner is started before the tests');
+      return runner;
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium is launched before the tests');
+      return browser;
+    },
+  };
+}
+
+type LabTerminalElement = HTMLElement & { text(name?: string): string };
+
+/** A terminal's text in the page's dock (screen and scrollback); '' while it has none. */
+export function terminalText(page: Page, terminal = 'main'): Promise<string> {
+  return page
+    .locator('lab-terminal')
+    .evaluate((el, name) => (el as LabTerminalElement).text(name), terminal)
+    .catch(() => '');
+}
+
+/** Waits until the terminal shows `pattern`; fails with what it shows instead. */
+export async function waitForTerminalText(page: Page, pattern: RegExp, options: { terminal?: string; timeoutMs?: number } = {}): Promise<string> {
+  const terminal = options.terminal ?? 'main';
+  const text = await pollFor(() => terminalText(page, terminal), (t) => pattern.test(t), { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 200 });
+  assert.match(text, pattern, `terminal ${terminal} never showed ${pattern}; it shows:\n${text.slice(-2000)}`);
+  return text;
 }

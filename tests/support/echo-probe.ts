@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LabClient } from './lab-client.ts';
+import { openSession, type LabClient } from './lab-client.ts';
 import type { RunningRunner } from './runner-process.ts';
 
 /** Generous: an echo that has not come back by then is lost, not slow. */
@@ -37,9 +37,7 @@ export class EchoProbe {
 
   /** A new session of `runner`, past its first prompt. */
   static async open(runner: RunningRunner, options: { echoTimeoutMs?: number } = {}): Promise<EchoProbe> {
-    const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
-    client.hello();
-    await client.message('welcome');
+    const client = await openSession(runner, { shell: false });
     assert.equal((await client.run('echo probe-ready')).exitCode, 0);
     return new EchoProbe(client, options.echoTimeoutMs ?? DEFAULT_ECHO_TIMEOUT_MS);
   }

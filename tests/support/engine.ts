@@ -2,6 +2,7 @@
 import Docker from 'dockerode';
 import { LABEL } from '../../runner/docker.ts';
 import { SANDBOX_NETWORK } from '../../runner/sandbox/dind.ts';
+import { pollFor } from './poll.ts';
 
 export const docker = new Docker();
 
@@ -35,13 +36,7 @@ export async function sandboxNetworkExists(): Promise<boolean> {
 
 /** Polls until the engine holds exactly what `expected` says (removal is asynchronous). */
 export async function settlesTo(expected: EngineFootprint, timeoutMs = 30_000): Promise<EngineFootprint> {
-  const deadline = Date.now() + timeoutMs;
-  let now = await footprint();
-  while (Date.now() < deadline && JSON.stringify(now) !== JSON.stringify(expected)) {
-    await new Promise((r) => setTimeout(r, 250));
-    now = await footprint();
-  }
-  return now;
+  return pollFor(footprint, (now) => JSON.stringify(now) === JSON.stringify(expected), { timeoutMs });
 }
 
 /** What one runner (by its owner label) has on the engine: its sandboxes, by name. */

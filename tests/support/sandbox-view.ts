@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LABEL } from '../../runner/docker.ts';
 import { SANDBOX_NETWORK } from '../../runner/sandbox/dind.ts';
 import { docker } from './engine.ts';
-import { LabClient } from './lab-client.ts';
+import { openSession as openLabSession, type LabClient } from './lab-client.ts';
+import { pollFor } from './poll.ts';
 import type { RunningRunner } from './runner-process.ts';
 
 export interface SandboxContainer {
@@ -28,10 +28,7 @@ async function containersOf(owner: string): Promise<Map<string, string>> {
 /** Opens a new session of `runner` (past its first prompt) and finds the sandbox it got. */
 export async function openSession(runner: RunningRunner): Promise<{ client: LabClient; sandbox: SandboxContainer }> {
   const before = await containersOf(runner.owner);
-  const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
-  client.hello();
-  await client.message('welcome');
-  assert.equal((await client.run('true')).exitCode, 0, 'the new session has a shell');
+  const client = await openLabSession(runner);
   const fresh = [...(await containersOf(runner.owner))].filter(([id]) => !before.has(id));
   assert.equal(fresh.length, 1, `one new sandbox for one new session: ${JSON.stringify(fresh)}`);
   const [id, name] = fresh[0] as [string, string];
@@ -43,17 +40,16 @@ export async function openSession(runner: RunningRunner): Promise<{ client: LabC
 
 /** Resolves once the container is gone from the engine; false if it is still there after `timeoutMs`. */
 export async function removed(id: string, timeoutMs = 60_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const gone = async () => {
     try {
       await docker.getContainer(id).inspect();
+      return false;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return true;
       throw error;
     }
-    await sleep(250);
-  }
-  return false;
+  };
+  return pollFor(gone, (isGone) => isGone, { timeoutMs });
 }
 
 // --- Cgroups, from the machine's side -------------------------------------------------------------

@@ -1,12 +1,13 @@
 /**
- * How the page decides that a block ended and how (src/blocks/page/block-run.ts), on output
- * captured from the lab's real programs: bash 5.2 with the lab's OSC 133 marks and bracketed
+ * How the page runs a block (src/blocks/page/block-run.ts): what it types, that it waits for the
+ * end block-output finds, its timeout and Stop; on output captured from the lab's real programs: bash 5.2 with the lab's OSC 133 marks and bracketed
  * paste, busybox sh (which asks the terminal where its cursor is), redis-cli (which redraws its
  * line on every key). The terminal here replays that output as the page's terminal hands it on.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge, outputText, runBlock, untilLoop, type BlockOutcome } from '../../src/blocks/page/block-run.ts';
+import { runBlock, type BlockOutcome } from '../../src/blocks/page/block-run.ts';
+import { untilLoop } from '../../src/common/block-output.ts';
 import { ShellMarkReader } from '../../src/protocol/shell-marks.ts';
 import type { RunnableBlockData } from '../../src/blocks/runnable.ts';
 import type { BlockTerminal, TerminalOutput } from '../../src/terminal/terminal-api.ts';
@@ -132,18 +133,4 @@ test('a block that outlives its timeout is interrupted; Stop interrupts it at on
   setTimeout(() => abort.abort(), 20);
   assert.deepEqual(await running, { kind: 'stopped' });
   assert.equal(stopped.typed.at(-1), '\x03');
-});
-
-test('judge: exit statuses and expected failures', () => {
-  assert.deepEqual(judge({ exit: 0, expect: null }, { exitCode: 0, output: '' }), { kind: 'done' });
-  assert.deepEqual(judge({ exit: 'nonzero', expect: null }, { exitCode: 0, output: '' }), { kind: 'failed', reason: 'exit', exitCode: 0, expected: 'nonzero' });
-  assert.deepEqual(judge({ exit: 2, expect: null }, { exitCode: 1, output: '' }), { kind: 'failed', reason: 'exit', exitCode: 1, expected: 2 });
-  assert.deepEqual(judge({ exit: null, expect: 'x' }, { exitCode: null, output: 'x' }), { kind: 'done' });
-});
-
-test('outputText: escapes removed, carriage returns applied, lines end in \\n', () => {
-  assert.equal(outputText('\x1b]133;C\x07abc\r\n\x1b[1;32mdef\x1b[0m\r\n'), 'abc\ndef\n');
-  assert.equal(outputText('progress 10%\rprogress 100%\r\n'), 'progress 100%\n');
-  assert.equal(outputText('\r\x1b[0K127.0.0.1:6379> get\x1b[0;90;49m key\x1b[0m\r\x1b[20C\r\x1b[0K127.0.0.1:6379> get name\r\x1b[25C'), '127.0.0.1:6379> get name');
-  assert.equal(outputText('a long line \r\r\nwrapped by busybox\r\n'), 'a long line \nwrapped by busybox\n');
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeClientMessage, decodeServerMessage, encode, MAX_CLIENT_FRAME_BYTES, type DecodeErrorCode } from '../../src/protocol/wire.ts';
+import { closeCodeFor, decodeClientMessage, decodeServerMessage, encode, errorCode, MAX_CLIENT_FRAME_BYTES, type DecodeErrorCode } from '../../src/protocol/wire.ts';
 
 const hello = { type: 'hello', v: 1, terminal: 'main', cols: 80, rows: 24 };
 
@@ -29,6 +29,7 @@ test('every bad client frame gets its exact error code', () => {
     ['binary frame over the cap', new Uint8Array(MAX_CLIENT_FRAME_BYTES + 1), 'too-large'],
     ['text over the cap', JSON.stringify({ type: 'input', data: 'x'.repeat(MAX_CLIENT_FRAME_BYTES) }), 'too-large'],
     ['multi-byte text over the cap', JSON.stringify({ type: 'input', data: '网'.repeat(MAX_CLIENT_FRAME_BYTES / 3) }), 'too-large'],
+    ['four-byte characters over the cap', JSON.stringify({ type: 'input', data: '😀'.repeat(MAX_CLIENT_FRAME_BYTES / 4) }), 'too-large'],
     ['not JSON', '{"type":', 'not-json'],
     ['empty frame', '', 'not-json'],
     ['JSON array', '[1,2]', 'unknown-type'],
@@ -72,4 +73,26 @@ test('server messages round-trip through encode and decode', () => {
   const message = { type: 'output', seq: 42, data: '\u001b[1mhi\u001b[0m 你好' } as const;
   assert.deepEqual(decodeServerMessage(encode(message)), { ok: true, message });
   assert.equal(decodeServerMessage('{"type":"hello"}').ok, false);
+});
+
+test('multi-byte frames under the cap are measured in UTF-8 bytes and let through', () => {
+  // 21 800 × 3 bytes plus the envelope: under 64 KiB in UTF-8, though over a third of it in characters.
+  assert.equal(codeOf(JSON.stringify({ type: 'input', data: '网'.repeat(21_800) })), 'ok');
+  assert.equal(codeOf(JSON.stringify({ type: 'input', data: 'é'.repeat(32_000) })), 'ok');
+  assert.equal(codeOf(JSON.stringify({ type: 'input', data: 'é'.repeat(32_800) })), 'too-large', '2 bytes each');
+});
+
+test('each error closes the socket with the code the README documents for it', () => {
+  const documented = {
+    'bad-message': 4400,
+    'handshake-required': 4400,
+    'terminal-limit': 4400,
+    'session-unknown': 4404,
+    'input-overflow': 4413,
+    'sandbox-failed': 4500,
+    internal: 4500,
+    'engine-unavailable': 4502,
+    capacity: 4503,
+  };
+  assert.deepEqual(Object.fromEntries(errorCode.options.map((code) => [code, closeCodeFor(code)])), documented);
 });

@@ -15,13 +15,17 @@
  * progress is `lab-terminal [data-part="progress"]` with `data-state` = running | done | failed |
  * stopped. The offline banner is `[data-lab-offline]`.
  */
+import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../../common/lifecycle.ts';
+import { interval, listen, timeout } from '../../terminal/dom-lifecycle.ts';
 import type { RunnableBlockData } from '../runnable.ts';
 import type { RememberedOutcome } from '../../terminal/lab-storage.ts';
 // Defines <lab-terminal> (eager and small), whichever of the two scripts the page runs first.
+import type { LabTerminalEventMap } from '../../terminal/lab-terminal.ts';
 import type { LabTerminalElement } from '../../terminal/lab-terminal-element.ts';
 import '../../terminal/lab-terminal-element.ts';
 import type { BlockOutcome, RunPhase } from './block-run.ts';
-import type { BlockStrings } from './strings.ts';
+import { format, type UiStrings } from '../../terminal/strings.ts';
+import { blockStrings, type BlockStrings } from './strings.ts';
 
 type Status = 'idle' | 'queued' | 'running' | 'waiting' | RememberedOutcome;
 
@@ -58,8 +62,11 @@ class BlockControls {
   readonly #byRow = new Map<HTMLElement, PageBlock>();
   readonly #jobs: Job[] = [];
   #active: Job | null = null;
-  #elapsed: { block: PageBlock; since: number; timer: ReturnType<typeof setInterval> } | null = null;
-  #lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The page's listeners and the controls' timers. The controls live as long as the page. */
+  readonly #store = new DisposableStore();
+  /** The block whose running time is shown, and the ticking that shows it. */
+  #elapsed: { block: PageBlock; ticking: Disposable } | null = null;
+  readonly #linger = this.#store.add(new MutableDisposable());
 
   constructor(dock: LabTerminalElement, strings: BlockStrings, template: HTMLTemplateElement) {
     this.#dock = dock;
@@ -70,16 +77,24 @@ class BlockControls {
       if (data) this.#add(figure, data, template);
     }
     this.#restore();
-    document.addEventListener('click', (event) => this.#clicked(event));
-    dock.addEventListener('lab-state', () => this.#showOffline());
-    dock.addEventListener('lab-session', (event) => {
+    this.#store.add(listen(document, 'click', (event) => this.#clicked(event)));
+    const onState = () => this.#showOffline();
+    dock.addEventListener('lab-state', onState);
+    this.#store.add(toDisposable(() => dock.removeEventListener('lab-state', onState)));
+    const onSession = (event: LabTerminalEventMap['lab-session']) => {
       if (event.detail.fresh) this.#newSession();
-    });
-    this.#part('progress-stop')?.addEventListener('click', () => this.#active?.abort.abort());
-    this.#part('progress-close')?.addEventListener('click', () => this.#hideProgress());
-    document.querySelector('[data-lab-offline] [data-action="retry"]')?.addEventListener('click', () => dock.recheck());
+    };
+    dock.addEventListener('lab-session', onSession);
+    this.#store.add(toDisposable(() => dock.removeEventListener('lab-session', onSession)));
+    const stop = this.#part('progress-stop');
+    if (stop) this.#store.add(listen(stop, 'click', () => this.#active?.abort.abort()));
+    const close = this.#part('progress-close');
+    if (close) this.#store.add(listen(close, 'click', () => this.#hideProgress()));
+    const retry = document.querySelector<HTMLElement>('[data-lab-offline] [data-action="retry"]');
+    if (retry) this.#store.add(listen(retry, 'click', () => dock.recheck()));
     this.#showOffline();
   }
+
 
   #add(figure: HTMLElement, data: RunnableBlockData, template: HTMLTemplateElement): void {
     const row = (template.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
@@ -88,7 +103,7 @@ class BlockControls {
     row.id = `lab-controls-${data.id}`;
     const run = row.querySelector<HTMLButtonElement>('[data-action="run"]') as HTMLButtonElement;
     const firstLine = data.command.split('\n')[0] ?? '';
-    run.setAttribute('aria-label', fill(this.#t.runLabel, { command: firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine }));
+    run.setAttribute('aria-label', format(this.#t.runLabel, { command: firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine }));
     let above = row.querySelector<HTMLButtonElement>('[data-action="run-above"]');
     if (index === 0) {
       above?.remove(); // nothing above the first block
@@ -240,7 +255,7 @@ class BlockControls {
       case 'done':
         return { text: s.done, title: '' };
       case 'expected-failure':
-        return { text: outcome.exitCode === null ? s.expectedFailure : fill(s.expectedFailureCode, { code: String(outcome.exitCode) }), title: '' };
+        return { text: outcome.exitCode === null ? s.expectedFailure : format(s.expectedFailureCode, { code: String(outcome.exitCode) }), title: '' };
       case 'stopped':
         return { text: s.stopped, title: '' };
       case 'failed':
@@ -249,13 +264,13 @@ class BlockControls {
             if (outcome.exitCode === null) return { text: s.failedNoStatus, title: '' };
             if (outcome.expected === 'nonzero') return { text: s.failedSucceeded, title: '' };
             const code = String(outcome.exitCode);
-            return { text: outcome.expected === 0 ? fill(s.failedExit, { code }) : fill(s.failedExitWanted, { code, wanted: String(outcome.expected) }), title: '' };
+            return { text: outcome.expected === 0 ? format(s.failedExit, { code }) : format(s.failedExitWanted, { code, wanted: String(outcome.expected) }), title: '' };
           }
           case 'no-match':
-            return { text: s.failedNoMatch, title: fill(s.expectTitle, { expect: outcome.expect }) };
+            return { text: s.failedNoMatch, title: format(s.expectTitle, { expect: outcome.expect }) };
           case 'timeout': {
             const template = { busy: s.timedOutBusy, run: s.timedOutRun, until: s.timedOutUntil }[outcome.phase];
-            return { text: fill(template, { seconds: String(outcome.seconds) }), title: '' };
+            return { text: format(template, { seconds: String(outcome.seconds) }), title: '' };
           }
           case 'disconnected':
             return { text: s.disconnected, title: '' };
@@ -295,25 +310,24 @@ class BlockControls {
   #tickElapsed(block: PageBlock, running: boolean): void {
     if (running && this.#elapsed?.block === block) return;
     if (this.#elapsed && (this.#elapsed.block === block || running)) {
-      clearInterval(this.#elapsed.timer);
+      this.#store.delete(this.#elapsed.ticking);
       this.#elapsed.block.row.querySelector('[data-part="elapsed"]')?.replaceChildren();
       this.#elapsed = null;
     }
     if (!running) return;
     const since = Date.now();
     const elapsed = block.row.querySelector('[data-part="elapsed"]');
-    const timer = setInterval(() => {
+    const ticking = this.#store.add(interval(1000, () => {
       const seconds = Math.floor((Date.now() - since) / 1000);
-      if (elapsed && seconds >= SHOW_ELAPSED_AFTER_S) elapsed.textContent = fill(this.#t.status.elapsed, { seconds: String(seconds) });
-    }, 1000);
-    this.#elapsed = { block, since, timer };
+      if (elapsed && seconds >= SHOW_ELAPSED_AFTER_S) elapsed.textContent = format(this.#t.status.elapsed, { seconds: String(seconds) });
+    }));
+    this.#elapsed = { block, ticking };
   }
 
   #progress(state: 'running' | 'done' | 'failed' | 'stopped', template: string, done: number, total: number, values: Record<string, string> = {}, at?: PageBlock): void {
     const progress = this.#part('progress');
     if (!progress) return;
-    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = null;
+    this.#linger.clear();
     progress.hidden = false;
     progress.dataset.state = state;
     const bar = this.#part('progress-bar');
@@ -331,7 +345,7 @@ class BlockControls {
     if (stop) stop.hidden = state !== 'running';
     const close = this.#part('progress-close');
     if (close) close.hidden = state === 'running';
-    if (state === 'done') this.#lingerTimer = setTimeout(() => this.#hideProgress(), PROGRESS_LINGER_MS);
+    if (state === 'done') this.#linger.value = timeout(PROGRESS_LINGER_MS, () => this.#hideProgress());
   }
 
   #hideProgress(): void {
@@ -405,18 +419,14 @@ function parseBlock(json: string | undefined): RunnableBlockData | null {
   }
 }
 
-function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
-}
-
-/** Fills a template into an element; `{command}` becomes code. */
+/** Fills a template into an element; `{{command}}` becomes code. */
 function setTemplate(element: HTMLElement, template: string, values: Record<string, string>): void {
-  const [before, after] = template.split('{command}');
-  const nodes: Node[] = [document.createTextNode(fill(before ?? '', values))];
+  const [before, after] = template.split('{{command}}');
+  const nodes: Node[] = [document.createTextNode(format(before ?? '', values))];
   if (after !== undefined) {
     const code = document.createElement('code');
     code.textContent = values.command ?? '';
-    nodes.push(code, document.createTextNode(fill(after, values)));
+    nodes.push(code, document.createTextNode(format(after, values)));
   }
   element.replaceChildren(...nodes);
 }
@@ -426,7 +436,7 @@ function mount(): void {
   const template = document.querySelector<HTMLTemplateElement>('template[data-lab-controls-template]');
   const strings = document.querySelector('script[data-lab-block-strings]')?.textContent;
   if (!dock || !template || !strings) return;
-  new BlockControls(dock, JSON.parse(strings) as BlockStrings, template);
+  new BlockControls(dock, blockStrings(JSON.parse(strings) as UiStrings), template);
 }
 
 // Module scripts run once the document is parsed: the blocks and the dock are all there.
