@@ -24,7 +24,11 @@
 #       An image labelled with the current hash is not rebuilt ("cached"). Changing the rest of this
 #       file (progress output, caching) rebuilds nothing.
 #
-# Usage: build.sh [--force]      --force rebuilds the images even when cached (the rootfs cache is kept)
+# Usage: build.sh [--force] [--no-latest]
+#        --force      rebuilds the images even when cached (the rootfs cache is kept)
+#        --no-latest  tags the images by recipe hash only, and leaves :latest and older builds alone: to
+#                     try one checkout's images beside another's runs on the same engine (then point
+#                     LAB_SANDBOX_IMAGE at docker-network-lab/sandbox:<hash>)
 set -euo pipefail
 
 IMAGES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,9 +45,10 @@ rootfs_packages() {
   case $1 in
     # Where the small images take their binaries from; never an image itself.
     builder) echo busybox-static iproute2 iputils-ping redis-server redis-tools ;;
-    # tini: PID 1 that forwards SIGTERM to boot.sh and reaps the orphans an engine leaves behind.
+    # tini: PID 1 that forwards SIGTERM to boot.sh's process group (-g) and reaps orphans.
     # dnsmasq-base: the sandbox's own resolver, which answers "no such name" (see sandbox/boot.sh).
-    sandbox) echo docker.io iptables iproute2 iputils-ping bash procps less ca-certificates tini dnsmasq-base ;;
+    # uidmap: newuidmap and newgidmap, which map the sandbox's user namespace to uid 100000 and up.
+    sandbox) echo docker.io iptables iproute2 iputils-ping bash procps less ca-certificates tini dnsmasq-base uidmap ;;
     *) return 1 ;;
   esac
 }
@@ -176,6 +181,10 @@ recipe_sandbox() { # SANDBOX_ROOTFS (shaped in place)
   echo lab >"$r/etc/hostname"
   mkdir -p "$r/lab" "$r/etc/lab" "$r/var/lib/docker"
   install -m 0755 "$IMAGES_DIR/sandbox/boot.sh" "$r/lab/boot.sh"
+  install -m 0755 "$IMAGES_DIR/sandbox/enter.sh" "$r/lab/enter.sh"
+  # The uid and gid range the sandbox's root may map its user namespace to (newuidmap reads these).
+  echo 'root:100000:65536' >"$r/etc/subuid"
+  echo 'root:100000:65536' >"$r/etc/subgid"
   recipe_sandbox_images "$r/lab/images.tar" # also the fallback when the image store is not baked in
   # The shell integration the runner starts every reader's shell with (bash --rcfile /etc/lab/bashrc).
   if [ -f "$LAB_ROOT/runner/shell/lab-bashrc.sh" ]; then
@@ -186,22 +195,24 @@ recipe_sandbox() { # SANDBOX_ROOTFS (shaped in place)
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     'ENV LANG=C.UTF-8' \
     'WORKDIR /root' \
-    'ENTRYPOINT ["/usr/bin/tini", "--", "/lab/boot.sh"]'
+    'ENTRYPOINT ["/usr/bin/tini", "-g", "--", "/lab/boot.sh"]'
 }
 
 # Boots the freshly imported sandbox once, as the runner does (runner/sandbox/dind.ts) but on a volume,
 # so its engine loads /lab/images.tar; then adds the engine's image store (/var/lib/docker/image and
 # overlay2) to the final image at /lab/docker-store. A sandbox's /var/lib/docker is a size-limited
 # tmpfs; boot.sh copies the store into it (tens of ms) instead of `docker load` (about a second).
+# The engine runs in the sandbox's user namespace, so the store's files belong to the mapped range
+# (uid 100000 and up), as every sandbox's engine needs them.
 recipe_sandbox_bake() { # STAGE-IMAGE FINAL-IMAGE
   local stage=$1 final=$2 logs i
   # Not local: the EXIT trap (this runs in a step's subshell) removes both containers, also on failure.
   bake=lab-bake-$$ copy=
   trap 'docker rm -fv "$bake" $copy >/dev/null 2>&1' EXIT
   docker run -d --name "$bake" --label "$LABEL.build=lab" --network none -v /var/lib/docker \
-    --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+    --cap-drop ALL --cap-add CHOWN --cap-add SETUID --cap-add SETGID \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-    --security-opt systempaths=unconfined "$stage"
+    --security-opt systempaths=unconfined --security-opt no-new-privileges "$stage"
   for i in $(seq 600); do
     logs=$(docker logs "$bake" 2>&1)
     case $logs in
@@ -339,10 +350,11 @@ build_image() { # ROLE
     step "$role: apply recipe" "recipe_$role" "$src" "$WORK/image-$role"
     step "$role: docker import" import_rootfs "$WORK/image-$role" "$role" "$hash" "$IMG_CONFIG" "$PREFIX/$role:$hash"
   fi
-  docker tag "$PREFIX/$role:$hash" "$PREFIX/$role:latest"
+  [ -n "$no_latest" ] || docker tag "$PREFIX/$role:$hash" "$PREFIX/$role:latest"
   say "built $PREFIX/$role:$hash ($(docker image inspect -f '{{.Size}}' "$PREFIX/$role:$hash" | awk '{ printf "%.1f MB", $1 / 1e6 }')) in $(secs_since "$start") s"
   # Older builds of this role: remove them. One a container still uses stays (untagged) until the
   # container is gone; the next build removes it then.
+  [ -z "$no_latest" ] || return 0
   { docker images --filter "label=$LABEL.role=$role" --format '{{.Repository}}:{{.Tag}}' \
       | grep -v -e ":$hash\$" -e ':latest$' -e ':<none>$' || true; } | xargs -r docker rmi >/dev/null 2>&1 || true
   docker images -q --filter dangling=true --filter "label=$LABEL.role=$role" | xargs -r docker rmi >/dev/null 2>&1 || true
@@ -350,12 +362,13 @@ build_image() { # ROLE
 
 ########################################################################################################
 
-force=
+force= no_latest=
 for arg in "$@"; do
   case $arg in
     --force) force=1 ;;
+    --no-latest) no_latest=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$arg' (usage: build.sh [--force])" ;;
+    *) die "unknown argument '$arg' (usage: build.sh [--force] [--no-latest])" ;;
   esac
 done
 
@@ -380,7 +393,7 @@ for role in "${ROLES[@]}"; do
   if [ -z "$force" ] && [ "${LABELLED[$tag]:-}" = "${HASH[$role]}" ]; then
     say "image $tag: cached"
     # :latest may point at another build (after a branch switch): point it at this one.
-    [ "${ID_OF[$PREFIX/$role:latest]:-}" = "${ID_OF[$tag]}" ] || docker tag "$tag" "$PREFIX/$role:latest"
+    [ -n "$no_latest" ] || [ "${ID_OF[$PREFIX/$role:latest]:-}" = "${ID_OF[$tag]}" ] || docker tag "$tag" "$PREFIX/$role:latest"
   else
     todo+=("$role")
   fi

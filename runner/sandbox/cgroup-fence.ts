@@ -2,10 +2,11 @@
  * A fence around each dind sandbox: a parent cgroup on the machine, made by the runner before the
  * sandbox starts, that holds the sandbox's limits (memory, processes, CPU, devices).
  *
- * Why: the nested engine needs the sandbox's own cgroup writable, so a reader could raise the
- * limits Docker set there. A cgroup cannot take more than its parent allows, and the sandbox runs
- * in a cgroup namespace of its own whose root is its own cgroup: it cannot see, let alone write,
- * the fence. Needs the runner to be root on the engine's machine; elsewhere the fence is skipped
+ * Why: the limits must hold even if a reader could write the sandbox's own cgroup (today the
+ * sandbox's user namespace cannot: its cgroupfs is read-only and owned by the machine's root; an
+ * earlier sandbox needed it writable). A cgroup cannot take more than its parent allows, and the
+ * sandbox runs in a cgroup namespace of its own whose root is its own cgroup: it cannot see, let
+ * alone write, the fence. Needs the runner to be root on the engine's machine; elsewhere the fence is skipped
  * with a warning and the limits are Docker's alone (see the README).
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';

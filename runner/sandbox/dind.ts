@@ -1,7 +1,9 @@
 /**
  * The default provider: each session gets a container of its own running its own Docker engine,
  * so `ip addr` shows a clean docker0 as in the tutorial, names never collide between readers,
- * and a reset is "throw it away". The image and its boot script live in runner/images/.
+ * and a reset is "throw it away". The engine and the reader's shells run in a user namespace whose
+ * root is uid 100000 of the machine (see CAPS below and the README's Security section). The image
+ * and its boot script live in runner/images/.
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -13,6 +15,7 @@ import type { RunnerConfig } from '../config.ts';
 import { CgroupFences } from './cgroup-fence.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
+import { userNamespaceProblem } from './userns-check.ts';
 
 export interface DindOptions {
   image: string;
@@ -40,18 +43,23 @@ const FAILED_PREFIX = 'lab-sandbox: failed:';
 const BOOT_TIMEOUT_MS = 90_000;
 
 /**
- * What a nested engine needs beyond Docker's default capabilities: mounts (overlay, proc, cgroups)
- * and networks (bridges, iptables). Nothing else: no DAC_READ_SEARCH (open_by_handle_at), no
- * SYS_RAWIO, SYS_PTRACE or SYS_MODULE, and Docker's default device list (no block devices).
- * CAP_SYS_ADMIN is still root-like: see the README's Security section for what that means.
+ * A sandbox holds less than an ordinary container. Its engine and every process a reader starts
+ * run in a user namespace of their own (runner/images/sandbox/boot.sh), whose root is uid 100000
+ * of the machine and has its capabilities there only; the container's own root, outside it, needs
+ * just these: CHOWN to give the writable places to that uid, SETUID and SETGID for newuidmap and
+ * newgidmap to write the namespace's uid and gid maps. No CAP_SYS_ADMIN, no CAP_NET_ADMIN.
  */
-const CAPS = ['SYS_ADMIN', 'NET_ADMIN'];
+const CAPS = ['CHOWN', 'SETUID', 'SETGID'];
 
 /**
- * Docker's default read-only paths. boot.sh makes /proc/sys/net writable again for the nested
- * engine: network settings are per network namespace. Docker's default masked paths stay masked.
+ * Making the namespaces needs these off: Docker's seccomp profile refuses unshare(CLONE_NEWUSER) to
+ * a container without CAP_SYS_ADMIN, and a procfs can be mounted in a user namespace only where the
+ * container's /proc has no paths masked or made read-only over it (the CLI's
+ * `systempaths=unconfined`: empty MaskedPaths and ReadonlyPaths below). What those guarded, the user
+ * namespace guards inside: the machine's settings under /proc/sys belong to the machine's user
+ * namespace, where the sandbox has no capability.
  */
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const SECURITY_OPT = ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges'];
 
 /**
  * The writable places of a sandbox, whose root is read-only: tmpfs, each of this size and all
@@ -75,15 +83,29 @@ export class DindProvider implements SandboxProvider {
   #warm: Promise<DindSandbox>[] = [];
   #warmFailed = false;
   #closed = false;
+  /** Why this machine cannot give sandboxes a user namespace, when it cannot. */
+  readonly #unavailable: string | null;
 
-  constructor(docker: Docker, options: DindOptions, log: Logger) {
+  /**
+   * `checkUserNamespaces` says what stops user namespaces on this machine, if anything. It is asked
+   * only when the engine is this machine's own (no DOCKER_HOST): a remote engine's sandboxes say it
+   * themselves when they fail to boot.
+   */
+  constructor(docker: Docker, options: DindOptions, log: Logger, checkUserNamespaces: () => string | null = userNamespaceProblem) {
     this.#docker = docker;
     this.#options = options;
     this.#log = log;
     this.#fences = new CgroupFences(log);
+    this.#unavailable = process.env.DOCKER_HOST ? null : checkUserNamespaces();
+    if (this.#unavailable) {
+      // Said at start, where the operator looks; no sandbox starts until it is fixed (no fallback).
+      log.error('dind sandboxes cannot start on this machine', { reason: this.#unavailable });
+      process.stderr.write(`${this.#unavailable}\n`);
+    }
   }
 
   async create(sessionId: string, onProgress: ProgressReporter): Promise<Sandbox> {
+    if (this.#unavailable) throw new SandboxError('sandbox-failed', `The sandbox could not be started: ${this.#unavailable}`);
     // At most one warm sandbox per request: if it failed, boot this one directly, so a broken
     // engine or image gives the reader its error instead of a loop of failing warm boots.
     const warm = this.#warm.shift();
@@ -110,7 +132,7 @@ export class DindProvider implements SandboxProvider {
       this.#warmFailed = false;
       return;
     }
-    while (!this.#closed && this.#warm.length < this.#options.warm) {
+    while (!this.#closed && !this.#unavailable && this.#warm.length < this.#options.warm) {
       const booting = this.#boot(() => {});
       booting.catch(() => (this.#warmFailed = true)); // the session that takes it reports the error
       this.#warm.push(booting);
@@ -147,9 +169,11 @@ export class DindProvider implements SandboxProvider {
         Labels: { [LABEL.sandbox]: '1', [LABEL.owner]: OWNER },
         HostConfig: {
           NetworkMode: SANDBOX_NETWORK.name,
+          CapDrop: ['ALL'],
           CapAdd: CAPS,
-          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'no-new-privileges'],
-          ReadonlyPaths: READONLY_PATHS,
+          SecurityOpt: SECURITY_OPT,
+          MaskedPaths: [],
+          ReadonlyPaths: [],
           // Nothing a reader does reaches the machine's disk: the root is read-only, and what is
           // writable is tmpfs, held in the sandbox's memory and bounded by its size and that limit.
           ReadonlyRootfs: true,
@@ -302,7 +326,9 @@ class DindSandbox implements Sandbox {
   shell(): ShellCommand {
     return {
       file: 'docker',
-      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-w', '/root', this.name, 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
+      // `docker exec` lands as the container's root, outside the sandbox's user namespace; enter.sh
+      // joins it (nsenter), still in the container's cgroup, so the fence's limits hold the shell too.
+      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-e', 'HOME=/root', this.name, '/lab/enter.sh', 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
       // The docker client needs only where its engine is; nothing of the runner's own is passed on.
       env: pick(process.env, ['PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']),
     };
