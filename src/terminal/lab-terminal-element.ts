@@ -167,6 +167,16 @@ export class LabTerminalElement extends HTMLElement {
     // A page of runnable blocks opens with the dock folded to its bar, until something runs.
     const folded = this.dataset.startFolded !== undefined && !this.memory.session;
     this.#setCollapsed(folded || (layout.collapsed ?? false), false);
+    this.#syncResizer();
+  }
+
+  /** The handle is a focusable separator: its value is the terminal's height now (ARIA requires one). */
+  #syncResizer(): void {
+    const handle = this.#part('resizer');
+    const height = Math.round(this.#part('screen').getBoundingClientRect().height);
+    if (height > 0) handle.setAttribute('aria-valuenow', String(height));
+    else if (!handle.hasAttribute('aria-valuenow')) handle.setAttribute('aria-valuenow', String(MIN_HEIGHT_PX));
+    handle.setAttribute('aria-valuemax', String(Math.max(MIN_HEIGHT_PX, Math.round(innerHeight * MAX_HEIGHT_SHARE))));
   }
 
   /** The handle above the dock: drag it, or focus it and use the arrow keys. */
@@ -218,6 +228,7 @@ export class LabTerminalElement extends HTMLElement {
     toggle?.setAttribute('aria-expanded', String(!collapsed));
     const label = collapsed ? this.dataset.textExpand : this.dataset.textCollapse;
     if (toggle && label) toggle.title = label;
+    if (!collapsed && this.#wiring.value) this.#syncResizer();
     if (save) this.#saveLayout();
   }
 

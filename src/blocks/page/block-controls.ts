@@ -26,6 +26,7 @@ import '../../terminal/lab-terminal-element.ts';
 import type { BlockOutcome, RunPhase } from './block-run.ts';
 import { format, type UiStrings } from '../../terminal/strings.ts';
 import { blockStrings, type BlockStrings } from './strings.ts';
+import { focusableWhileScrolling } from './scrollable-output.ts';
 
 type Status = 'idle' | 'queued' | 'running' | 'waiting' | RememberedOutcome;
 
@@ -432,6 +433,7 @@ function setTemplate(element: HTMLElement, template: string, values: Record<stri
 }
 
 function mount(): void {
+  focusableWhileScrolling();
   const dock = document.querySelector('lab-terminal');
   const template = document.querySelector<HTMLTemplateElement>('template[data-lab-controls-template]');
   const strings = document.querySelector('script[data-lab-block-strings]')?.textContent;
