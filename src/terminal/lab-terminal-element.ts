@@ -13,7 +13,7 @@
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState } from './lab-terminal.ts';
-import { captureToken, PageMemory, readDockLayout, readToken, runnerUrl, writeDockLayout } from './lab-storage.ts';
+import { captureToken, PageMemory, readDockLayout, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
 import type { UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
 
@@ -162,6 +162,15 @@ export class LabTerminalElement extends HTMLElement {
       }
     }));
     this.#wireResize(wiring);
+    // Screen reader mode: remembered for the site, applied now if the terminal runs, else when it starts.
+    const reader = this.#part('screen-reader');
+    reader.setAttribute('aria-pressed', String(readScreenReaderMode()));
+    wiring.add(listen(reader, 'click', () => {
+      const on = reader.getAttribute('aria-pressed') !== 'true';
+      reader.setAttribute('aria-pressed', String(on));
+      writeScreenReaderMode(on);
+      this.#controller?.setScreenReaderMode(on);
+    }));
     const layout = readDockLayout();
     if (layout.height !== null) this.#setHeight(layout.height, false);
     // A page of runnable blocks opens with the dock folded to its bar, until something runs.
@@ -269,6 +278,7 @@ export class LabTerminalElement extends HTMLElement {
       token: readToken,
       memory: this.memory,
       focus,
+      screenReaderMode: readScreenReaderMode(),
     });
     return this.#controller;
   }
@@ -311,6 +321,8 @@ export class LabTerminalElement extends HTMLElement {
       notice: this.#part('notice'),
       noticeText: this.#part('notice-text'),
       noticeAction: this.#part('notice-action') as HTMLButtonElement,
+      announce: this.#part('announce'),
+      keysHint: this.#part('keys-hint'),
     };
   }
 
