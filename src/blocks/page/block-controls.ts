@@ -223,7 +223,9 @@ class BlockControls {
       label.textContent = output.trim() === '' ? this.#t.resultNoOutput : this.#t.resultOutput;
       parts.push(label);
       if (output.trim() !== '') {
-        const text = document.createElement('pre');
+        // Not a <pre>: in a visually hidden box, one would be a region that scrolls but takes no focus.
+        const text = document.createElement('div');
+        text.style.whiteSpace = 'pre-wrap';
         text.textContent = output;
         parts.push(text);
       }
