@@ -31,6 +31,8 @@ export default defineConfig({
         en: { label: 'English', lang: 'en' },
       },
       favicon: '/favicon.svg',
+      // Keyboard focus, reduced motion and print, for every page (the lab's components style themselves).
+      customCss: ['./src/styles/lab-access.css'],
       // Runnable blocks (```sh run …) get their ids and metadata here; see content/AUTHORING.md.
       expressiveCode: { plugins: [pluginRunnableBlocks()] },
       // No sidebar list here: Starlight builds it from content/docs, so a new page shows up by

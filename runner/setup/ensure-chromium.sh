@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure Debian's Chromium is there for the browser tests (Playwright drives it; it cannot
-# download a browser of its own here). Prints the browser's path.
+# download a browser of its own here), and poppler's pdftotext and pdftoppm, which read the PDF
+# the print test makes. Prints the browser's path.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null; then
+  apt_install poppler-utils >/dev/null \
+    || die "poppler's pdftotext is needed for the print test. Install Debian's poppler-utils package, then run this again."
+fi
 
 for candidate in "${LAB_CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
   if [ -n "$candidate" ] && [ -x "$candidate" ]; then echo "$candidate"; exit 0; fi

@@ -6,11 +6,13 @@
  *   page     sessionStorage this tab's session on a page: its id, the terminals open in it and how
  *                           each runnable block ended, so a reload resumes all of them
  *   dock     localStorage   the docked terminal's height and whether it is collapsed
+ *   reader   localStorage   whether the terminal runs in xterm's screen reader mode
  */
 
 const TOKEN_KEY = 'docker-network-lab:token';
 const PAGE_KEY_PREFIX = 'docker-network-lab:page:';
 const DOCK_KEY = 'docker-network-lab:dock';
+const SCREEN_READER_KEY = 'docker-network-lab:screen-reader';
 const TOKEN_FRAGMENT = 'lab-token';
 
 /**
@@ -163,6 +165,16 @@ export function readDockLayout(): DockLayout {
 
 export function writeDockLayout(layout: DockLayout): void {
   writeStorage('local', DOCK_KEY, JSON.stringify(layout));
+}
+
+/** Whether the reader switched the terminal's screen reader mode on (for every page of the site). */
+export function readScreenReaderMode(): boolean {
+  return readStorage('local', SCREEN_READER_KEY) === 'on';
+}
+
+export function writeScreenReaderMode(on: boolean): void {
+  if (on) writeStorage('local', SCREEN_READER_KEY, 'on');
+  else removeStorage('local', SCREEN_READER_KEY);
 }
 
 // Storage throws when it is disabled (some privacy settings, sandboxed frames), even on access to

@@ -13,7 +13,7 @@
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState } from './lab-terminal.ts';
-import { captureToken, PageMemory, readDockLayout, readToken, runnerUrl, writeDockLayout } from './lab-storage.ts';
+import { captureToken, PageMemory, readDockLayout, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
 import type { UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
 
@@ -162,11 +162,30 @@ export class LabTerminalElement extends HTMLElement {
       }
     }));
     this.#wireResize(wiring);
+    // Screen reader mode: remembered for the site, applied now if the terminal runs, else when it starts.
+    const reader = this.#part('screen-reader');
+    reader.setAttribute('aria-pressed', String(readScreenReaderMode()));
+    wiring.add(listen(reader, 'click', () => {
+      const on = reader.getAttribute('aria-pressed') !== 'true';
+      reader.setAttribute('aria-pressed', String(on));
+      writeScreenReaderMode(on);
+      this.#controller?.setScreenReaderMode(on);
+    }));
     const layout = readDockLayout();
     if (layout.height !== null) this.#setHeight(layout.height, false);
     // A page of runnable blocks opens with the dock folded to its bar, until something runs.
     const folded = this.dataset.startFolded !== undefined && !this.memory.session;
     this.#setCollapsed(folded || (layout.collapsed ?? false), false);
+    this.#syncResizer();
+  }
+
+  /** The handle is a focusable separator: its value is the terminal's height now (ARIA requires one). */
+  #syncResizer(): void {
+    const handle = this.#part('resizer');
+    const height = Math.round(this.#part('screen').getBoundingClientRect().height);
+    if (height > 0) handle.setAttribute('aria-valuenow', String(height));
+    else if (!handle.hasAttribute('aria-valuenow')) handle.setAttribute('aria-valuenow', String(MIN_HEIGHT_PX));
+    handle.setAttribute('aria-valuemax', String(Math.max(MIN_HEIGHT_PX, Math.round(innerHeight * MAX_HEIGHT_SHARE))));
   }
 
   /** The handle above the dock: drag it, or focus it and use the arrow keys. */
@@ -218,6 +237,7 @@ export class LabTerminalElement extends HTMLElement {
     toggle?.setAttribute('aria-expanded', String(!collapsed));
     const label = collapsed ? this.dataset.textExpand : this.dataset.textCollapse;
     if (toggle && label) toggle.title = label;
+    if (!collapsed && this.#wiring.value) this.#syncResizer();
     if (save) this.#saveLayout();
   }
 
@@ -258,6 +278,7 @@ export class LabTerminalElement extends HTMLElement {
       token: readToken,
       memory: this.memory,
       focus,
+      screenReaderMode: readScreenReaderMode(),
     });
     return this.#controller;
   }
@@ -300,6 +321,8 @@ export class LabTerminalElement extends HTMLElement {
       notice: this.#part('notice'),
       noticeText: this.#part('notice-text'),
       noticeAction: this.#part('notice-action') as HTMLButtonElement,
+      announce: this.#part('announce'),
+      keysHint: this.#part('keys-hint'),
     };
   }
 

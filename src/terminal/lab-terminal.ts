@@ -38,6 +38,10 @@ export interface PanelParts {
   notice: HTMLElement;
   noticeText: HTMLElement;
   noticeAction: HTMLButtonElement;
+  /** A polite live region for what the keyboard changed (Ctrl+M). */
+  announce: HTMLElement;
+  /** The element that says how the keyboard leaves a terminal (the terminals' description). */
+  keysHint: HTMLElement;
 }
 
 export interface MountOptions {
@@ -48,6 +52,8 @@ export interface MountOptions {
   memory: PageMemory;
   /** Focus the terminal once live: the reader asked for it (not a resume after a reload). */
   focus: boolean;
+  /** Start the terminals in xterm's screen reader mode (the reader's remembered choice). */
+  screenReaderMode: boolean;
 }
 
 /** Events the panel root dispatches (they bubble). */
@@ -85,11 +91,14 @@ export class LabTerminalController {
   /** Each tab's own listeners (its button's), released with the tab. */
   readonly #tabListeners = new Map<string, DisposableStore>();
   readonly #confirmTimer = this.#store.add(new MutableDisposable());
+  readonly #announceFrame = this.#store.add(new MutableDisposable());
   #focusWhenLive: boolean;
+  #screenReaderMode: boolean;
 
   constructor(parts: PanelParts, options: MountOptions) {
     this.#parts = parts;
     this.#options = options;
+    this.#screenReaderMode = options.screenReaderMode;
     this.#focusWhenLive = options.focus;
     this.#strings = terminalStrings(options.strings);
     this.#remembered = options.memory.session;
@@ -168,6 +177,19 @@ export class LabTerminalController {
     this.#tabs.get(this.#active)?.focus();
   }
 
+  /** Switches xterm's screen reader mode in every terminal of the page. */
+  setScreenReaderMode(on: boolean): void {
+    this.#screenReaderMode = on;
+    for (const tab of this.#tabs.values()) tab.setScreenReaderMode(on);
+  }
+
+  /** Says `text` once through the polite live region (emptied first, so a repeat is said again). */
+  #announce(text: string): void {
+    const region = this.#parts.announce;
+    region.textContent = '';
+    this.#announceFrame.value = timeout(50, () => (region.textContent = text));
+  }
+
   dispose(): void {
     this.#disarmReset();
     this.#store.dispose();
@@ -197,6 +219,11 @@ export class LabTerminalController {
       strings: this.#strings,
       fontSize: matchMedia(NARROW_VIEWPORT).matches ? 12 : 14,
       sessionLive: () => this.#main.connection.state.kind !== 'ended',
+      view: {
+        describedBy: this.#parts.keysHint.id,
+        screenReaderMode: this.#screenReaderMode,
+        onTabMode: (leaves) => this.#announce(leaves ? this.#strings.tabLeaves : this.#strings.tabTypes),
+      },
     });
     this.#tabs.set(name, tab);
     const listeners = new DisposableStore();

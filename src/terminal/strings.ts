@@ -39,6 +39,13 @@ export interface TerminalStrings {
   start: string;
   startHint: string;
   screenLabel: string;
+  /** How the keyboard leaves the terminal (Ctrl+M, then Tab), for its description and the hint. */
+  keysHint: string;
+  /** Announced when Ctrl+M makes Tab leave the terminal, and when it types Tab again. */
+  tabLeaves: string;
+  tabTypes: string;
+  screenReader: string;
+  screenReaderTitle: string;
   reset: string;
   resetTitle: string;
   newSandbox: string;
@@ -88,6 +95,11 @@ export function terminalStrings(strings: UiStrings): TerminalStrings {
     start: s('start'),
     startHint: s('startHint'),
     screenLabel: s('screenLabel'),
+    keysHint: s('keysHint'),
+    tabLeaves: s('tabLeaves'),
+    tabTypes: s('tabTypes'),
+    screenReader: s('screenReader'),
+    screenReaderTitle: s('screenReaderTitle'),
     reset: s('reset'),
     resetTitle: s('resetTitle'),
     newSandbox: s('newSandbox'),

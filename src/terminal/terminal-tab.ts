@@ -10,7 +10,7 @@ import { LabConnection, type ConnectionState, type Discontinuity } from './conne
 import type { SessionMemory } from './lab-storage.ts';
 import type { TerminalStrings } from './strings.ts';
 import type { BlockTerminal, TerminalCondition, TerminalOutput } from './terminal-api.ts';
-import { TerminalView } from './view.ts';
+import { TerminalView, type ViewOptions } from './view.ts';
 
 /** How long a second terminal that ended waits for the main one's news before it says why. */
 const EXIT_SETTLE_MS = 500;
@@ -26,6 +26,8 @@ export interface TabOptions {
   fontSize: number;
   /** Whether the session this terminal belongs to is still live (the main terminal's state). */
   sessionLive?: () => boolean;
+  /** Keyboard and screen reader options of its xterm (see TerminalView). */
+  view?: Pick<ViewOptions, 'describedBy' | 'screenReaderMode' | 'onTabMode'>;
 }
 
 export class LabTerminalTab implements BlockTerminal {
@@ -60,7 +62,7 @@ export class LabTerminalTab implements BlockTerminal {
     this.#strings = options.strings;
     this.#joins = options.joins;
     this.#sessionLive = options.sessionLive ?? (() => true);
-    this.#view = this.#store.add(new TerminalView(host, { label: `${options.strings.screenLabel} (${options.name})`, fontSize: options.fontSize }));
+    this.#view = this.#store.add(new TerminalView(host, { ...options.view, label: `${options.strings.screenLabel} (${options.name})`, fontSize: options.fontSize }));
     this.connection = this.#store.add(new LabConnection({
       url: options.url,
       token: options.token,
@@ -155,6 +157,10 @@ export class LabTerminalTab implements BlockTerminal {
 
   focus(): void {
     this.#view.focus();
+  }
+
+  setScreenReaderMode(on: boolean): void {
+    this.#view.setScreenReaderMode(on);
   }
 
   text(): string {

@@ -12,7 +12,7 @@ import type { WebglAddon } from '@xterm/addon-webgl';
 // the stylesheet of every page that can show a terminal, long before anyone starts one.
 import xtermCss from '@xterm/xterm/css/xterm.css?inline';
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
-import { animationFrame, timeout } from './dom-lifecycle.ts';
+import { animationFrame, listen, timeout } from './dom-lifecycle.ts';
 
 /** Wait this long after the last size change before telling the shell: a drag resizes many times. */
 const RESIZE_DEBOUNCE_MS = 150;
@@ -54,6 +54,17 @@ const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software/i;
 
 export type Renderer = 'webgl' | 'dom';
 
+export interface ViewOptions {
+  /** The terminal's accessible name. */
+  label: string;
+  fontSize: number;
+  /** The id of the element that says how the keyboard leaves the terminal. */
+  describedBy?: string;
+  screenReaderMode?: boolean;
+  /** Ctrl+M switched what Tab does: true when Tab now leaves the terminal. */
+  onTabMode?: (leaves: boolean) => void;
+}
+
 function addXtermStylesheet(): void {
   if (document.querySelector('style[data-xterm]')) return;
   const style = document.createElement('style');
@@ -72,9 +83,11 @@ export class TerminalView {
   readonly #resizeTimer = new MutableDisposable();
   #webgl: WebglAddon | null = null;
   #written = false;
+  /** Ctrl+M was pressed: Tab leaves the terminal (as in VS Code) until focus leaves it or Ctrl+M again. */
+  #tabLeaves = false;
 
   /** `host` is the element the terminal fills; it must have a size of its own (CSS). */
-  constructor(host: HTMLElement, options: { label: string; fontSize: number }) {
+  constructor(host: HTMLElement, options: ViewOptions) {
     this.#host = host;
     addXtermStylesheet();
     this.#term = this.#store.add(new Terminal({
@@ -85,6 +98,7 @@ export class TerminalView {
       lineHeight: 1.15,
       scrollback: SCROLLBACK_LINES,
       theme: THEME,
+      screenReaderMode: options.screenReaderMode ?? false,
     }));
     this.#store.add(this.#fitFrame);
     this.#store.add(this.#resizeTimer);
@@ -96,7 +110,15 @@ export class TerminalView {
       window.open(uri, '_blank', 'noopener,noreferrer');
     }));
     this.#term.open(host);
-    this.#term.textarea?.setAttribute('aria-label', options.label);
+    const textarea = this.#term.textarea;
+    textarea?.setAttribute('aria-label', options.label);
+    if (textarea && options.describedBy) textarea.setAttribute('aria-describedby', options.describedBy);
+    this.#term.attachCustomKeyEventHandler((event) => this.#key(event, options.onTabMode));
+    if (textarea) {
+      this.#store.add(listen(textarea, 'blur', () => {
+        if (this.#tabLeaves) this.#tabLeaves = false; // back in the terminal, Tab completes again
+      }));
+    }
     this.#host.dataset.renderer = 'dom';
     void this.#useWebgl();
     const observer = new ResizeObserver(() => this.#scheduleFit());
@@ -146,6 +168,29 @@ export class TerminalView {
 
   focus(): void {
     this.#term.focus();
+  }
+
+  /** xterm's screen reader mode: its output mirrored in an accessibility tree, line by line. */
+  setScreenReaderMode(on: boolean): void {
+    this.#term.options.screenReaderMode = on;
+  }
+
+  /**
+   * xterm takes every key, Tab included, so the keyboard could not leave the terminal. Ctrl+M (as
+   * in VS Code; to a shell it is only a second Enter) makes Tab and Shift+Tab move focus again.
+   * Returning false leaves the key to the browser.
+   */
+  #key(event: KeyboardEvent, onTabMode: ((leaves: boolean) => void) | undefined): boolean {
+    const plain = !event.altKey && !event.metaKey;
+    if (plain && event.ctrlKey && !event.shiftKey && event.code === 'KeyM') {
+      if (event.type === 'keydown') {
+        event.preventDefault();
+        this.#tabLeaves = !this.#tabLeaves;
+        onTabMode?.(this.#tabLeaves);
+      }
+      return false;
+    }
+    return !(this.#tabLeaves && plain && !event.ctrlKey && event.key === 'Tab');
   }
 
   /**

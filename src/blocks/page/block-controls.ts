@@ -26,6 +26,7 @@ import '../../terminal/lab-terminal-element.ts';
 import type { BlockOutcome, RunPhase } from './block-run.ts';
 import { format, type UiStrings } from '../../terminal/strings.ts';
 import { blockStrings, type BlockStrings } from './strings.ts';
+import { focusableWhileScrolling } from './scrollable-output.ts';
 
 type Status = 'idle' | 'queued' | 'running' | 'waiting' | RememberedOutcome;
 
@@ -39,6 +40,8 @@ interface PageBlock {
   stop: HTMLButtonElement;
   above: HTMLButtonElement | null;
   text: HTMLElement;
+  /** For screen readers: how the last run ended and what it printed, said once (a polite live region). */
+  result: HTMLElement;
 }
 
 interface Job {
@@ -118,6 +121,7 @@ class BlockControls {
       stop: row.querySelector<HTMLButtonElement>('[data-action="stop"]') as HTMLButtonElement,
       above,
       text: row.querySelector<HTMLElement>('[data-part="block-status"]') as HTMLElement,
+      result: row.querySelector<HTMLElement>('[data-part="block-result"]') as HTMLElement,
     };
     // Right under the block's frame (a hidden block's <details>), above its recorded output.
     (figure.closest('details.lab-hidden-block') ?? figure).after(row);
@@ -186,20 +190,47 @@ class BlockControls {
   /** Runs one block and shows how it ended. */
   async #runOne(job: Job, block: PageBlock): Promise<BlockOutcome> {
     job.current = block;
+    block.result.replaceChildren(); // nothing said while it runs: its status changes are not announced
     this.#show(block, 'running', this.#t.status.connecting);
     let outcome: BlockOutcome;
+    let output: string | null = null;
     try {
       const [{ runBlock }, terminal] = await Promise.all([import('./block-run.ts'), this.#dock.terminal(block.data.terminal)]);
       outcome = job.abort.signal.aborted
         ? { kind: 'stopped' }
-        : await runBlock(block.data, terminal, { signal: job.abort.signal, onPhase: (phase) => this.#phase(block, phase) });
+        : await runBlock(block.data, terminal, { signal: job.abort.signal, onPhase: (phase) => this.#phase(block, phase), onOutput: (text) => (output = text) });
     } catch {
       // The terminal's code could not be loaded; the dock says so, the block says it did not run.
       outcome = { kind: 'failed', reason: 'disconnected' };
     }
     job.current = null;
     this.#finish(block, outcome);
+    this.#showResult(block, output);
     return outcome;
+  }
+
+  /**
+   * The block's status and output as plain text, beside it, in its live region: said once when
+   * it ended (not while it streamed), and there to read again with a screen reader's cursor.
+   */
+  #showResult(block: PageBlock, output: string | null): void {
+    const command = block.data.command.split('\n')[0] ?? '';
+    const said = document.createElement('p');
+    said.textContent = format(this.#t.result, { command, status: block.text.textContent ?? '' });
+    const parts: Node[] = [said];
+    if (output !== null) {
+      const label = document.createElement('p');
+      label.textContent = output.trim() === '' ? this.#t.resultNoOutput : this.#t.resultOutput;
+      parts.push(label);
+      if (output.trim() !== '') {
+        // Not a <pre>: in a visually hidden box, one would be a region that scrolls but takes no focus.
+        const text = document.createElement('div');
+        text.style.whiteSpace = 'pre-wrap';
+        text.textContent = output;
+        parts.push(text);
+      }
+    }
+    block.result.replaceChildren(...parts);
   }
 
   /**
@@ -210,11 +241,11 @@ class BlockControls {
     const todo = this.#blocks.slice(0, job.block.index).filter((block) => !succeeded(block.status) && !this.#busy(block));
     if (todo.length === 0) return this.#progress('done', this.#t.progress.nothing, 1, 1);
     // The progress line speaks for the catch-up; dozens of rows announcing each step would drown it.
-    for (const block of todo) block.text.setAttribute('aria-live', 'off');
+    for (const block of todo) block.result.setAttribute('aria-live', 'off');
     try {
       await this.#runInOrder(job, todo);
     } finally {
-      for (const block of todo) block.text.removeAttribute('aria-live');
+      for (const block of todo) block.result.setAttribute('aria-live', 'polite');
     }
   }
 
@@ -432,6 +463,7 @@ function setTemplate(element: HTMLElement, template: string, values: Record<stri
 }
 
 function mount(): void {
+  focusableWhileScrolling();
   const dock = document.querySelector('lab-terminal');
   const template = document.querySelector<HTMLTemplateElement>('template[data-lab-controls-template]');
   const strings = document.querySelector('script[data-lab-block-strings]')?.textContent;

@@ -31,6 +31,8 @@ export type RunPhase = 'connecting' | 'busy' | 'running' | 'waiting';
 export interface RunOptions {
   signal: AbortSignal;
   onPhase(phase: RunPhase): void;
+  /** The block's output as plain text (block-output's), once it ended, stopped or timed out. */
+  onOutput?(output: string): void;
 }
 
 /** The terminal has this long to connect (a sandbox boots in seconds, a cold one in tens). */
@@ -126,6 +128,7 @@ class BlockRun {
       await this.#waitFor(() => watch.end !== null, this.#deadline, () => this.#timedOut(phase, atShell || prompt === null || phase === 'until'));
     } finally {
       stop();
+      if (phase === 'run') this.#options.onOutput?.(watch.output);
     }
     return { end: watch.end as BlockEnd, output: watch.output };
   }

@@ -14,6 +14,10 @@ export interface BlockStrings {
   runAbove: string;
   runAboveTitle: string;
   offlineTitle: string;
+  /** After a block ends, for screen readers: `{command}` (its first line) and `{status}`. */
+  result: string;
+  resultOutput: string;
+  resultNoOutput: string;
   status: {
     idle: string;
     queued: string;
