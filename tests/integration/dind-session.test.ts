@@ -11,9 +11,10 @@ import { footprint, sandboxNetworkExists, settlesTo } from '../support/engine.ts
 test('a session creates a network in its sandbox, sees it, and leaves nothing behind', async () => {
   const runner = await startRunner({ LAB_PROVIDER: 'dind' });
   // Taken once the runner is up: its start-up sweep has removed what earlier runners left.
-  const before = await footprint();
-  assert.deepEqual(before.sandboxes, [], 'no sandbox before the first reader');
+  let before: Awaited<ReturnType<typeof footprint>> | undefined;
   try {
+    before = await footprint();
+    assert.deepEqual(before.sandboxes, [], 'no sandbox before the first reader');
     const client = await connectTo(runner);
     client.hello();
     const welcome = await client.message('welcome');
@@ -43,6 +44,7 @@ test('a session creates a network in its sandbox, sees it, and leaves nothing be
 
     assert.deepEqual(await settlesTo(before), before, 'no container, network or volume left while the runner runs');
   } finally {
+    // Stopped whatever failed above: a runner left up would hold the test until its timeout.
     await runner.stop();
   }
   assert.deepEqual(await settlesTo(before), before);
