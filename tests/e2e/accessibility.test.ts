@@ -7,8 +7,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { useLabSite, waitForTerminalText } from '../support/browser.ts';
-import { audit, describeViolations, serveStaticSite, type Violation } from '../support/accessibility.ts';
+import { serveStaticSite, useLabSite, waitForTerminalText } from '../support/browser.ts';
+import { audit, describeViolations, type Violation } from '../support/accessibility.ts';
 import { pollFor } from '../support/poll.ts';
 
 const site = useLabSite();

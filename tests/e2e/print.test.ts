@@ -5,28 +5,17 @@
  * none of the lab's controls: no terminal, no Run buttons, no offline note. The first pages are
  * left as PNG in test-results/ (print-*.png) to look at.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { artefactPath, launchChromium } from '../support/browser.ts';
-import { serveStaticSite } from '../support/accessibility.ts';
+import { artefactPath, useStaticSite } from '../support/browser.ts';
 
-let browser: Browser;
-let site: Awaited<ReturnType<typeof serveStaticSite>>;
+const site = useStaticSite();
 const dir = mkdtempSync(join(tmpdir(), 'lab-print-'));
-before(async () => {
-  site = await serveStaticSite();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The text of a PDF, laid out as on the page (pdftotext -layout). */
 function pdfText(file: string): string {
@@ -34,7 +23,7 @@ function pdfText(file: string): string {
 }
 
 test('a printed tutorial page has its commands, their recorded output and its diagrams, and no controls', async () => {
-  const context = await browser.newContext({ colorScheme: 'light' });
+  const context = await site.browser.newContext({ colorScheme: 'light' });
   const page = await context.newPage();
   await page.goto(`${site.url}/en/docker-network/`);
   await page.locator('lab-terminal[data-state="offline"]').waitFor({ timeout: 15_000 });

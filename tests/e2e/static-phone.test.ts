@@ -4,24 +4,14 @@
  * page of blocks the dock stays folded to its bar until the reader opens it. Screenshots are left
  * in test-results/ (static-phone-*.png).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { artefactPath, launchChromium } from '../support/browser.ts';
-import { serveStaticSite } from '../support/accessibility.ts';
+import type { Page } from 'playwright-core';
+import { artefactPath, useStaticSite } from '../support/browser.ts';
 
 const PHONE = { width: 390, height: 844 };
 
-let browser: Browser;
-let site: Awaited<ReturnType<typeof serveStaticSite>>;
-before(async () => {
-  site = await serveStaticSite();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const site = useStaticSite();
 
 interface Pinned {
   what: string;
@@ -76,7 +66,7 @@ function pinnedElements(page: Page): Promise<Pinned[]> {
 }
 
 async function openStatic(path: string, theme: 'light' | 'dark'): Promise<Page> {
-  const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: theme });
+  const context = await site.browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: theme });
   const page = await context.newPage();
   await page.goto(`${site.url}${path}`);
   await page.locator('lab-terminal[data-state="offline"]').waitFor({ timeout: 15_000 });

@@ -1,12 +1,9 @@
 /**
  * The accessibility audit of the e2e tests: axe-core (through @axe-core/playwright) on a page as
- * Chromium shows it, at the WCAG 2.2 AA rules, and the static site served with no runner.
+ * Chromium shows it, at the WCAG 2.2 AA rules.
  */
-import { createServer, type Server } from 'node:http';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import serveStatic from 'serve-static';
-import { DIST } from './browser.ts';
 
 /** The rule sets of WCAG 2.0, 2.1 and 2.2 at levels A and AA (2.2 added no level-A rule to axe). */
 export const WCAG_AA_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -53,14 +50,3 @@ export function describeViolations(where: string, violations: Violation[]): stri
   return violations.map((v) => `${where}: ${v.rule} (${v.impact}) ${v.help}\n    ${v.targets.slice(0, 5).join('\n    ')}`).join('\n');
 }
 
-/** dist/ served as a static host would serve it: no runner behind it. Stop it with `close()`. */
-export async function serveStaticSite(): Promise<{ url: string; close(): Promise<void> }> {
-  const site = serveStatic(DIST, { extensions: ['html'] });
-  const server: Server = createServer((req, res) => site(req, res, () => void res.writeHead(404).end()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}

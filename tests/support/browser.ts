@@ -6,6 +6,8 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import serveStatic from 'serve-static';
 import { fileURLToPath } from 'node:url';
 import { pollFor } from './poll.ts';
 import { startRunner, type RunningRunner } from './runner-process.ts';
@@ -55,6 +57,48 @@ export function useLabSite(): LabSite {
     get runner() {
       if (!runner) throw new Error('the runner is started before the tests');
       return runner;
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium is launched before the tests');
+      return browser;
+    },
+  };
+}
+
+/** dist/ served as a static host would serve it: no runner behind it. Stop it with `close()`. */
+export async function serveStaticSite(): Promise<{ url: string; close(): Promise<void> }> {
+  const site = serveStatic(DIST, { extensions: ['html'] });
+  const server: Server = createServer((req, res) => site(req, res, () => void res.writeHead(404).end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** What every browser test of the published static site needs: dist/ on a plain file server (no runner), Chromium. */
+export interface StaticSite {
+  readonly url: string;
+  readonly browser: Browser;
+}
+
+/** The shared setup of the static-site e2e files, as useLabSite is for the live site. */
+export function useStaticSite(): StaticSite {
+  let site: Awaited<ReturnType<typeof serveStaticSite>> | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    site = await serveStaticSite();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+  return {
+    get url() {
+      if (!site) throw new Error('the site is served before the tests');
+      return site.url;
     },
     get browser() {
       if (!browser) throw new Error('Chromium is launched before the tests');
