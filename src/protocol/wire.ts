@@ -20,10 +20,12 @@ import {
   PROTOCOL_VERSION,
   TERMINAL_NAME,
 } from './constants.ts';
+import { topologySnapshot } from './topology.ts';
 
 // The constants live apart from the schemas (the page's eager scripts import them without zod);
 // this module re-exports them, so the runner and the clients have one import.
 export * from './constants.ts';
+export * from './topology.ts';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'a session id is 22 to 64 characters of A-Z a-z 0-9 _ -');
 const terminalName = z.string().regex(TERMINAL_NAME, 'a terminal name is 1 to 32 characters of a-z 0-9 -, starting with a letter');
@@ -49,6 +51,11 @@ export const clientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ack'), upTo: offset }),
   /** Throw the sandbox away; the client then starts a new session. */
   z.strictObject({ type: z.literal('reset') }),
+  /**
+   * Start or stop receiving `topology` messages on this socket. While on, the runner sends a
+   * snapshot at once and another after each quiet spell following a command's end.
+   */
+  z.strictObject({ type: z.literal('watch-topology'), on: z.boolean() }),
 ]);
 
 export const endReason = z.enum([
@@ -92,6 +99,10 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('output'), seq: offset, data: z.string() }),
   z.strictObject({ type: z.literal('ended'), reason: endReason, exitCode: z.number().int().nullable() }),
   z.strictObject({ type: z.literal('error'), code: errorCode, message: z.string() }),
+  /** The sandbox's network now; `n` counts the snapshots of this session from 1. */
+  z.strictObject({ type: z.literal('topology'), n: z.number().int().positive(), snapshot: topologySnapshot }),
+  /** Collecting a snapshot failed; the terminal is unaffected. `message` is English, for the panel. */
+  z.strictObject({ type: z.literal('topology-failed'), message: z.string() }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;
