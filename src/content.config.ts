@@ -28,7 +28,9 @@ const labFrontmatter = z.object({
 /**
  * The lab's UI strings, added to Starlight's (src/content/i18n/<lang>.json; `Astro.locals.t` reads
  * them). The default locale's file (zh-CN) names every key; a key another locale lacks falls back
- * to it, Starlight's one rule.
+ * to it, Starlight's one rule. Both files also name Expressive Code's three strings (the copy
+ * button's): Starlight ships none for English, where they are Expressive Code's own defaults, so
+ * under a Chinese default locale an English page's code blocks would otherwise fall back to Chinese.
  */
 const labStrings = z.object(
   Object.fromEntries(Object.keys(DEFAULT_STRINGS).map((key) => [key, z.string().min(1).optional()])) as { [K in LabStringKey]: z.ZodOptional<z.ZodString> },

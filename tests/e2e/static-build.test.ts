@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tokenizer, type Token as AcornToken } from 'acorn';
 import { fromHtml } from 'hast-util-from-html';
-import { select } from 'hast-util-select';
+import { select, selectAll } from 'hast-util-select';
 import { toText } from 'hast-util-to-text';
 import type { Element, Root } from 'hast';
 import { extractBlocks } from '../../src/blocks/extract.ts';
@@ -58,6 +58,20 @@ test('dist/ holds every page in both locales, each in its language', () => {
       assert.equal((select('html', html(built))?.properties.lang as string | undefined) ?? '', lang, `${relative(ROOT, built)} is in ${lang}`);
     }
   }
+});
+
+test("every code block's copy button speaks its page's language", () => {
+  const expected = { 'zh-CN': { title: '复制到剪贴板', copied: '复制成功！' }, en: { title: 'Copy to clipboard', copied: 'Copied!' } } as const;
+  for (const file of pageFiles) {
+    const lang = locatePage(file)?.locale === 'en' ? 'en' : 'zh-CN';
+    const buttons = selectAll('.copy button', html(builtPage(file)));
+    for (const button of buttons) {
+      assert.equal(button.properties.title, expected[lang].title, `${file}: copy button title`);
+      assert.equal(button.properties.dataCopied, expected[lang].copied, `${file}: copy button's "copied" text`);
+    }
+  }
+  const english = pageFiles.filter((f) => locatePage(f)?.locale === 'en').flatMap((f) => selectAll('.copy button', html(builtPage(f))));
+  assert.ok(english.length > 10, 'the English pages have code blocks with copy buttons');
 });
 
 /** The lines a terminal of the cast's size shows after playing `stream` (scrollback included), a line wrapped by the terminal joined again. */
