@@ -56,7 +56,7 @@ export const MAX_HEADERS = 100;
 
 /**
  * Bytes queued on one socket that its client has not read. Flow control keeps an honest client
- * far below (at most the window plus a replay, a few hundred KB even as JSON); a client that
+ * far below (at most the window plus a replay, a few hundred KB); a client that
  * acknowledges output without reading it is cut off here, and its session waits for it to reconnect.
  */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -303,16 +303,24 @@ class Connection implements TerminalClient {
   }
 
   send(message: ServerMessage): void {
-    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#writable()) this.#ws.send(encode(message));
+  }
+
+  sendOutput(frame: Uint8Array): void {
+    if (this.#writable()) this.#ws.send(frame, { binary: true });
+  }
+
+  #writable(): boolean {
+    if (this.#ws.readyState !== this.#ws.OPEN) return false;
     if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       // Acknowledged but never read: flow control cannot hold this client back, so let it go.
       // What it missed stays in the replay buffer for when it reconnects.
       this.#log.warn('client does not read its socket; dropping it', { buffered: this.#ws.bufferedAmount });
       this.#closing = true;
       this.#ws.terminate();
-      return;
+      return false;
     }
-    this.#ws.send(encode(message));
+    return true;
   }
 
   close(code: CloseCode, reason: string): void {

@@ -15,6 +15,13 @@ export const MAIN_TERMINAL = 'main';
 /** What a terminal name is: 1 to 32 characters of a-z 0-9 -, starting with a letter. */
 export const TERMINAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
+/**
+ * A binary output frame (runner -> client only) starts with this many bytes: the offset of its
+ * first byte in the terminal's whole output, an unsigned big-endian 64-bit integer (at most
+ * Number.MAX_SAFE_INTEGER). The pty's bytes follow, as they came.
+ */
+export const OUTPUT_HEADER_BYTES = 8;
+
 /** Largest client frame the runner accepts, in bytes. A pasted heredoc is a few KB. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 /**
@@ -49,6 +56,12 @@ export const CloseCode = {
   sessionEnded: 4410,
   /** Input piled up faster than the shell reads it; the client may reconnect and resume. */
   inputOverflow: 4413,
+  /**
+   * Sent by a CLIENT, never the runner: an output frame whose offset does not follow the output
+   * before it (or output before the welcome). The client closes with this and resumes from the
+   * last byte it holds, so nothing is lost or doubled. 416: the range does not fit.
+   */
+  outputOutOfSequence: 4416,
   /** Internal error, sandbox failure. */
   internal: 4500,
   /** The Docker engine does not answer. */

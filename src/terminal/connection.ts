@@ -3,9 +3,12 @@
  * a dropped socket, exactly-once output, acknowledgements and reset. No DOM: it speaks the wire
  * protocol through a WebSocket and reports to whoever renders it.
  *
- * Output is numbered by offset. `#held` is the offset just past the last output handed on; a
- * resume asks for `lastSeq = #held`, and anything the runner sends again below it is dropped, so
- * the terminal sees every character once, in order.
+ * Output comes as bytes in binary frames, numbered by byte offset. `#held` is the offset just past
+ * the last byte handed on; a resume asks for `lastSeq = #held`, and anything the runner sends again
+ * below it is dropped, so the terminal sees every byte once, in order (a character a drop cut in
+ * two is joined by the terminal's own UTF-8 decoder, which outlives the socket). A frame that does
+ * not start where the last one ended is a protocol error: the socket is closed with
+ * CloseCode.outputOutOfSequence and the connection resumes from `#held`, as after a drop.
  */
 import { DisposableStore, MutableDisposable } from '../common/lifecycle.ts';
 import { AckTracker } from '../protocol/flow.ts';
@@ -22,6 +25,7 @@ import {
   type EndReason,
   type ErrorCode,
   type PrepareStage,
+  type OutputMessage,
   type ServerMessage,
 } from '../protocol/wire.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
@@ -77,10 +81,11 @@ export interface ConnectionOptions {
 export interface ConnectionEvents {
   state(state: ConnectionState): void;
   /**
-   * Output to show, in order and exactly once. Call `parsed` when the terminal has parsed it
-   * (xterm's write callback): that drives the acknowledgements the runner's flow control waits for.
+   * Output to show (the pty's bytes), in order and exactly once; `seq` is its byte offset. Call
+   * `parsed` when the terminal has parsed it (xterm's write callback): that drives the
+   * acknowledgements the runner's flow control waits for.
    */
-  output(data: string, seq: number, parsed: () => void): void;
+  output(data: Uint8Array, seq: number, parsed: () => void): void;
   discontinuity(kind: Discontinuity): void;
 }
 
@@ -98,6 +103,8 @@ export class LabConnection {
   #everOpened = false;
   #sessionId: string | null;
   #held = 0;
+  /** The offset the current socket's next output frame must start at; null before its welcome. */
+  #expected: number | null = null;
   #acks: AckTracker | null = null;
   /** What dispose() releases: the socket's listeners, the retry and the ack flush timers. */
   readonly #store = new DisposableStore();
@@ -189,7 +196,9 @@ export class LabConnection {
       this.#fail('unreachable', (error as Error).message);
       return;
     }
+    ws.binaryType = 'arraybuffer';
     this.#ws = ws;
+    this.#expected = null;
     this.#settled = false;
     this.#welcomed = false;
     const listeners = new DisposableStore();
@@ -214,7 +223,8 @@ export class LabConnection {
   }
 
   #onFrame(frame: unknown): void {
-    const decoded = decodeServerMessage(typeof frame === 'string' ? frame : { byteLength: frameSize(frame) });
+    if (typeof frame !== 'string' && !(frame instanceof ArrayBuffer)) return this.#fail('incompatible', 'a frame that is neither text nor an ArrayBuffer');
+    const decoded = decodeServerMessage(frame);
     if (!decoded.ok) {
       // The runner and this page disagree about the protocol: retrying cannot help.
       this.#fail('incompatible', `${decoded.code}: ${decoded.detail}`);
@@ -223,7 +233,7 @@ export class LabConnection {
     this.#onMessage(decoded.message);
   }
 
-  #onMessage(message: ServerMessage): void {
+  #onMessage(message: ServerMessage | OutputMessage): void {
     switch (message.type) {
       case 'status':
         if (message.stage !== 'ready' && !this.#welcomed) this.#setState({ kind: 'preparing', stage: message.stage });
@@ -247,6 +257,7 @@ export class LabConnection {
     if (welcome.truncated) this.#emit('discontinuity', 'trimmed');
     // Output from welcome.seq on follows; anything below it that we lack is gone for good.
     if (welcome.seq > this.#held) this.#held = welcome.seq;
+    this.#expected = welcome.seq;
     this.#acks = new AckTracker(welcome.seq);
     this.#setState({ kind: 'live', provider: welcome.provider });
     if (this.#pendingInput) {
@@ -256,10 +267,12 @@ export class LabConnection {
     }
   }
 
-  #onOutput(seq: number, data: string): void {
+  #onOutput(seq: number, data: Uint8Array): void {
+    if (seq !== this.#expected) return this.#outOfSequence();
     const end = seq + data.length;
+    this.#expected = end;
     if (end <= this.#held) return; // already shown
-    const fresh = seq < this.#held ? data.slice(this.#held - seq) : data;
+    const fresh = seq < this.#held ? data.subarray(this.#held - seq) : data;
     const from = end - fresh.length;
     this.#held = end;
     const acks = this.#acks;
@@ -303,6 +316,12 @@ export class LabConnection {
     this.#fail(failureFor(code), message);
   }
 
+  /** An output frame that does not follow the last: close with the protocol's code and resume, as after a drop. */
+  #outOfSequence(): void {
+    this.#closeSocket(CloseCode.outputOutOfSequence);
+    this.#retryLater();
+  }
+
   #onClose(code: number): void {
     this.#ws = null;
     this.#welcomed = false;
@@ -313,6 +332,11 @@ export class LabConnection {
     // socket was let in, that is almost always a missing token or a runner that is not there;
     // after that, a dropped link or a restarting runner, worth retrying.
     if (!this.#everOpened) return this.#fail('unreachable', null);
+    this.#retryLater();
+  }
+
+  /** Backs off, then resumes; gives up after Reconnect.maxAttempts. */
+  #retryLater(): void {
     this.#attempt += 1;
     if (this.#attempt > Reconnect.maxAttempts) return this.#fail('lost', null);
     const delayMs = Math.min(Reconnect.firstDelayMs * 2 ** (this.#attempt - 1), Reconnect.maxDelayMs);
@@ -351,13 +375,14 @@ export class LabConnection {
     return true;
   }
 
-  #closeSocket(): void {
+  #closeSocket(code: number = CloseCode.normal): void {
     const ws = this.#ws;
     this.#ws = null;
     this.#welcomed = false;
     this.#acks = null;
+    this.#expected = null;
     this.#socketListeners.clear();
-    if (ws && ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) ws.close(CloseCode.normal);
+    if (ws && ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) ws.close(code);
   }
 
   #setState(state: ConnectionState): void {
@@ -396,10 +421,4 @@ function failureFor(code: ErrorCode): FailureKind {
 function clampSize(size: { cols: number; rows: number }): { cols: number; rows: number } {
   const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.floor(value) || min));
   return { cols: clamp(size.cols, 2, MAX_COLS), rows: clamp(size.rows, 1, MAX_ROWS) };
-}
-
-function frameSize(frame: unknown): number {
-  if (frame instanceof ArrayBuffer) return frame.byteLength;
-  if (frame instanceof Blob) return frame.size;
-  return 0;
 }

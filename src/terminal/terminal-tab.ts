@@ -40,8 +40,12 @@ export class LabTerminalTab implements BlockTerminal {
   readonly #joins: boolean;
   readonly #sessionLive: () => boolean;
   #marks = new ShellMarkReader();
-  /** Offset the next output must start at to continue the mark reader's stream. */
+  /** Byte offset the next output must start at to continue the mark reader's stream. */
   #marksAt = 0;
+  /** The output as text, for the output listeners (block runs), decoded once, in order. */
+  #decoder: TextDecoder | null = null;
+  /** Byte offset the decoder's stream has reached; another start begins a fresh decoder. */
+  #decodedTo = 0;
   #lastMark: ShellMark['kind'] | null = null;
   #sawPrompt = false;
   #started = false;
@@ -181,10 +185,14 @@ export class LabTerminalTab implements BlockTerminal {
     this.connection.input(data);
   }
 
-  #write(data: string, seq: number, parsed: () => void): void {
+  #write(data: Uint8Array, seq: number, parsed: () => void): void {
     if (seq !== this.#marksAt) this.#marks = new ShellMarkReader(); // a gap: start reading afresh
-    this.#marksAt = seq + data.length;
+    const end = seq + data.length;
+    this.#marksAt = end;
     const marks = this.#marks.feed(data, seq);
+    // Text only while someone reads it (a block runs): bulk output the reader only watches is
+    // never decoded here, only by xterm.
+    const text = this.#outputListeners.size > 0 ? this.#text(data, seq) : '';
     this.#view.write(data, () => {
       parsed();
       // Reported once xterm has parsed the output before the mark, so the screen shows it.
@@ -193,12 +201,19 @@ export class LabTerminalTab implements BlockTerminal {
         if (mark.kind === 'command-start') this.#sawPrompt = true;
         for (const listener of this.#markListeners) listener(mark);
       }
-      for (const listener of this.#outputListeners) listener({ data, seq, marks });
+      for (const listener of this.#outputListeners) listener({ data: text, seq, end, marks });
       if (marks.length > 0) {
         this.#runQueued();
         this.#notify();
       }
     });
+  }
+
+  /** `data` as text, continuing the decoder's stream when it follows on (a character split across frames is whole). */
+  #text(data: Uint8Array, seq: number): string {
+    if (!this.#decoder || seq !== this.#decodedTo) this.#decoder = new TextDecoder();
+    this.#decodedTo = seq + data.length;
+    return this.#decoder.decode(data, { stream: true });
   }
 
   #runQueued(): void {
