@@ -29,6 +29,7 @@ import {
   type ServerMessage,
 } from '../protocol/wire.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
+import type { EarlyHandover } from './early-socket.ts';
 import type { SessionMemory } from './lab-storage.ts';
 import type { FailureKind } from './strings.ts';
 
@@ -76,6 +77,11 @@ export interface ConnectionOptions {
   joins?: boolean;
   /** The terminal's current size, sent in the hello. */
   size: () => { cols: number; rows: number };
+  /**
+   * A socket the page opened (and said hello on) before this module loaded, taken over by the
+   * first connection instead of opening one (see early-socket.ts); null when there is none.
+   */
+  early?: () => EarlyHandover | null;
 }
 
 export interface ConnectionEvents {
@@ -113,6 +119,8 @@ export class LabConnection {
   /** The current socket's listeners, released when it is replaced or closed by this side. */
   readonly #socketListeners = this.#store.add(new MutableDisposable<DisposableStore>());
   #attempt = 0;
+  /** The size the current socket's hello said; the terminal's own is sent once welcomed if it differs. */
+  #helloSize: { cols: number; rows: number } | null = null;
   #pendingInput = '';
   #disposed = false;
 
@@ -185,16 +193,20 @@ export class LabConnection {
     if (this.#options.joins && !this.#sessionId) return this.#fail('session-gone', null);
     // A retry stays "reconnecting" until it is welcomed; anything else is a first connection.
     this.#setState(this.#attempt > 0 ? { kind: 'reconnecting', attempt: this.#attempt, delayMs: 0 } : { kind: 'connecting' });
-    const protocols = [SUBPROTOCOL];
-    const token = this.#options.token();
-    if (token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${token}`);
+    const early = this.#options.early?.() ?? null;
     let ws: WebSocket;
-    try {
-      ws = new WebSocket(this.#options.url, protocols);
-    } catch (error) {
-      // A malformed URL or a token that is not a valid subprotocol name.
-      this.#fail('unreachable', (error as Error).message);
-      return;
+    if (early) ws = early.socket;
+    else {
+      const protocols = [SUBPROTOCOL];
+      const token = this.#options.token();
+      if (token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${token}`);
+      try {
+        ws = new WebSocket(this.#options.url, protocols);
+      } catch (error) {
+        // A malformed URL or a token that is not a valid subprotocol name.
+        this.#fail('unreachable', (error as Error).message);
+        return;
+      }
     }
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
@@ -214,10 +226,28 @@ export class LabConnection {
     listeners.add(listen(ws, 'close', (event) => {
       if (ws === this.#ws) this.#onClose((event as CloseEvent).code);
     }));
+    if (early) this.#takeOver(ws, early);
+  }
+
+  /** Reads what the early socket received before this connection existed, as if it had been here all along. */
+  #takeOver(ws: WebSocket, early: EarlyHandover): void {
+    if (early.helloSent) {
+      this.#everOpened = true;
+      this.#helloSize = early.size;
+    } else if (ws.readyState === WebSocket.OPEN) {
+      this.#everOpened = true;
+      this.#hello();
+    }
+    for (const frame of early.frames) {
+      if (ws !== this.#ws) return; // a frame ended or failed the socket
+      this.#onFrame(frame);
+    }
+    if (early.closed && ws === this.#ws) this.#onClose(early.closed.code);
   }
 
   #hello(): void {
     const { cols, rows } = clampSize(this.#options.size());
+    this.#helloSize = { cols, rows };
     const resume = this.#sessionId ? { sessionId: this.#sessionId, lastSeq: this.#held } : {};
     this.#send({ type: 'hello', v: PROTOCOL_VERSION, terminal: this.#options.terminal, cols, rows, ...resume });
   }
@@ -260,6 +290,9 @@ export class LabConnection {
     this.#expected = welcome.seq;
     this.#acks = new AckTracker(welcome.seq);
     this.#setState({ kind: 'live', provider: welcome.provider });
+    // An early hello guessed the size before the terminal existed: say the real one.
+    const size = clampSize(this.#options.size());
+    if (this.#helloSize && (size.cols !== this.#helloSize.cols || size.rows !== this.#helloSize.rows)) this.#send({ type: 'resize', ...size });
     if (this.#pendingInput) {
       const pending = this.#pendingInput;
       this.#pendingInput = '';

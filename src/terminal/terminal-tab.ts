@@ -6,7 +6,7 @@
 import { DisposableStore, toDisposable } from '../common/lifecycle.ts';
 import { ShellMarkReader, type ShellMark } from '../protocol/shell-marks.ts';
 import { timeout } from './dom-lifecycle.ts';
-import { LabConnection, type ConnectionState, type Discontinuity } from './connection.ts';
+import { LabConnection, type ConnectionOptions, type ConnectionState, type Discontinuity } from './connection.ts';
 import type { SessionMemory } from './lab-storage.ts';
 import type { TerminalStrings } from './strings.ts';
 import type { BlockTerminal, TerminalCondition, TerminalOutput } from './terminal-api.ts';
@@ -28,6 +28,8 @@ export interface TabOptions {
   sessionLive?: () => boolean;
   /** Keyboard and screen reader options of its xterm (see TerminalView). */
   view?: Pick<ViewOptions, 'describedBy' | 'screenReaderMode' | 'onTabMode'>;
+  /** The socket the page opened early, for the main terminal (see ConnectionOptions.early). */
+  early?: ConnectionOptions['early'];
 }
 
 export class LabTerminalTab implements BlockTerminal {
@@ -74,6 +76,7 @@ export class LabTerminalTab implements BlockTerminal {
       memory: options.memory,
       joins: options.joins,
       size: () => this.#view.size,
+      ...(options.early ? { early: options.early } : {}),
     }));
     this.#store.add(toDisposable(this.connection.on('output', (data, seq, parsed) => this.#write(data, seq, parsed))));
     this.#store.add(toDisposable(this.connection.on('discontinuity', (kind) => this.#discontinuity(kind))));
