@@ -87,8 +87,7 @@ export const CLOSE_FOR_ERROR = {
   internal: CloseCode.internal, // a bug; the runner logged it
 } as const satisfies Record<string, CloseCode>;
 export type ErrorCode = keyof typeof CLOSE_FOR_ERROR;
-// Pure: a page script that imports a constant or two does not keep the error tables.
-export const ERROR_CODES = /* @__PURE__ */ Object.keys(CLOSE_FOR_ERROR) as [ErrorCode, ...ErrorCode[]];
+export const ERROR_CODES = Object.keys(CLOSE_FOR_ERROR) as [ErrorCode, ...ErrorCode[]];
 
 /** The close code that follows an error message of `code`. */
 export function closeCodeFor(code: ErrorCode): CloseCode {

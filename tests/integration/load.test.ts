@@ -51,7 +51,7 @@ const PROMPT_TIMEOUT_MS = 15_000;
 const DRAINED_AFTER_MS = 500;
 
 const MIB = 1024 * 1024;
-/** A pty read of `yes` output: 4095 characters most of the time, seldom up to 16 KiB. */
+/** A pty read of `yes` output: 4095 bytes most of the time, seldom up to 16 KiB. */
 const PTY_READ_CHARS = 4 * 1024;
 /**
  * Chunks runner/replay-buffer.ts keeps referenced after dropping them: it compacts its array only
@@ -59,10 +59,10 @@ const PTY_READ_CHARS = 4 * 1024;
  */
 const DROPPED_CHUNKS_KEPT = 1024;
 /**
- * Live heap one busy terminal may hold: its replay buffer (REPLAY_LIMIT characters, one byte each
- * as ASCII strings) with the dropped chunks not yet compacted away (1024 pty reads, about 4 MiB).
- * What is in flight on its socket (the window plus one pty read, as JSON: `y\r\n` takes 7 bytes
- * for 3 characters, about 250 KB) is in Buffers outside the heap and mostly in the kernel.
+ * Live heap one busy terminal may hold, at most: its replay buffer (REPLAY_LIMIT bytes) with the
+ * dropped chunks not yet compacted away (1024 pty reads, about 4 MiB). The output is bytes now,
+ * whose stores V8 mostly keeps outside its heap, so this is a loose bound. What is in flight on its
+ * socket (the window plus one pty read, about 250 KB) is in Buffers and mostly in the kernel.
  */
 const LIVE_PER_BUSY_TERMINAL = Math.ceil((REPLAY_LIMIT + DROPPED_CHUNKS_KEPT * PTY_READ_CHARS) * 1.1);
 /** A session's own objects: its terminal, socket, timers; a quiet replay buffer. */
@@ -445,10 +445,10 @@ test('a reader that stopped reading held the runner to one window; reading again
   stalledDrained = stalled.end;
   const dropped = stalled.closeCode !== null;
   t.diagnostic(
-    `stalled reader: ${stalledAtPause} characters before it stopped reading, ${stalledDrained} once it read what was waiting (window ${FlowControl.highWatermark}); ` +
+    `stalled reader: ${stalledAtPause} bytes before it stopped reading, ${stalledDrained} once it read what was waiting (window ${FlowControl.highWatermark}); ` +
       (dropped ? `the runner had dropped its socket (close ${stalled.closeCode})` : 'its socket was still open'),
   );
-  assert.ok(stalledDrained <= STALLED_OUTPUT_LIMIT, `the pty paused: ${stalledDrained} characters were sent unacknowledged, at most ${STALLED_OUTPUT_LIMIT}`);
+  assert.ok(stalledDrained <= STALLED_OUTPUT_LIMIT, `the pty paused: ${stalledDrained} bytes were sent unacknowledged, at most ${STALLED_OUTPUT_LIMIT}`);
 
   if (dropped) {
     // The page reconnects with the offset it holds and gets the rest from the replay buffer.
@@ -456,7 +456,7 @@ test('a reader that stopped reading held the runner to one window; reading again
     const welcome = stalled.welcomes.at(-1);
     assert.equal(welcome?.resumed, true);
     assert.equal(welcome?.seq, stalledDrained, 'the replay starts where the reader stopped');
-    assert.equal(welcome?.truncated, false, `nothing it missed had left the replay buffer (${REPLAY_LIMIT} characters)`);
+    assert.equal(welcome?.truncated, false, `nothing it missed had left the replay buffer (${REPLAY_LIMIT} bytes)`);
   }
   stalled.resumeReading();
   const target = stalledDrained + 10 * FlowControl.highWatermark;
