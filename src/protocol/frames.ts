@@ -1,8 +1,7 @@
 /**
- * The protocol's framing, apart from its schemas (wire.ts re-exports all of it, so the runner and
- * the clients have one import): JSON text frames for control messages, and binary frames for
- * terminal output. No zod here, so the page's eager script can send its hello with it before the
- * terminal's chunk (and zod) has loaded. No DOM, no Node (src/protocol/tsconfig.json holds to that).
+ * Binary frames of terminal output, apart from the schemas (wire.ts re-exports all of it, so the
+ * runner and the clients have one import; the JSON encoder is handshake.ts's). No DOM, no Node
+ * (src/common/tsconfig.json holds to that).
  *
  * An output frame is OUTPUT_HEADER_BYTES of offset (the first byte's offset in the terminal's
  * whole output, unsigned big-endian 64-bit) followed by the pty's bytes, untouched: no JSON, no
@@ -10,7 +9,6 @@
  * (xterm's, or a streaming TextDecoder) joins it.
  */
 import { OUTPUT_HEADER_BYTES } from './constants.ts';
-import type { ClientMessage, ServerMessage } from './wire.ts';
 
 /** Terminal output, as decoded from a binary frame. `data` is a view into the frame, not a copy. */
 export interface OutputMessage {
@@ -22,11 +20,6 @@ export interface OutputMessage {
 const TWO_TO_32 = 2 ** 32;
 /** The high 32 bits of Number.MAX_SAFE_INTEGER: an offset above it cannot be held exactly. */
 const MAX_HIGH = Math.floor(Number.MAX_SAFE_INTEGER / TWO_TO_32);
-
-/** A control message as its JSON text frame. */
-export function encode(message: ClientMessage | ServerMessage): string {
-  return JSON.stringify(message);
-}
 
 /**
  * One binary output frame holding `chunks` (in order) from offset `seq` on: the header and the

@@ -32,6 +32,7 @@ import { topologySnapshot } from './topology.ts';
 // this module re-exports them, so the runner and the clients have one import.
 export * from './constants.ts';
 export * from './frames.ts';
+export { encode } from './handshake.ts';
 export * from './topology.ts';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'a session id is 22 to 64 characters of A-Z a-z 0-9 _ -');

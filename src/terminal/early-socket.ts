@@ -5,18 +5,19 @@
  * sends meanwhile is held, in order, and handed with the socket to the LabConnection, which reads
  * it as if it had opened the socket itself (see LabConnection's `early` option).
  *
- * Eager code: constants and framing only (no zod, no xterm).
+ * Eager code: of the protocol it imports handshake.ts alone (no zod, no xterm, no error tables).
  */
-import { FlowControl } from '../protocol/flow.ts';
-import { MAIN_TERMINAL, MAX_COLS, MAX_ROWS, PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/constants.ts';
-import { encode } from '../protocol/frames.ts';
+import { encode, MAIN_TERMINAL, MAX_COLS, MAX_ROWS, PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/handshake.ts';
 
 /**
- * Bytes of frames held before the terminal exists. The runner sends at most its flow-control window
- * of output without acknowledgement, plus a few small messages: this is never reached by an honest
- * runner; beyond it the early socket is given up and the connection opens its own.
+ * Bytes of frames held before the terminal exists. A resumed session (a reload) replays what the
+ * runner keeps (REPLAY_LIMIT, 1 024 000 bytes), then sends at most its flow-control window
+ * (256 000) without acknowledgement, plus a few small messages: an honest runner stays below this;
+ * beyond it the early socket is given up and the connection opens its own. (A literal: importing
+ * flow.ts would pull its classes, which the lazy chunk shares, into the eager script;
+ * tests/unit/flow.test.ts holds the numbers in step.)
  */
-export const MAX_EARLY_BYTES = 2 * FlowControl.highWatermark;
+export const MAX_EARLY_BYTES = 2 * 1024 * 1024;
 
 /** What the connection takes over. */
 export interface EarlyHandover {
