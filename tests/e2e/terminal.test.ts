@@ -94,3 +94,23 @@ test('the page says hello before the terminal chunk has loaded; what the sandbox
   await waitForText(page, /^early-42$/m);
   await context.close();
 });
+
+test('Chinese output in bulk reads whole in the page: xterm joins characters split across frames', async () => {
+  const { runner, browser } = site;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${runner.url}/lab/#lab-token=${runner.token}`);
+  await page.locator('[data-action="start"]').click();
+  await page.locator('lab-terminal[data-state="live"]').waitFor({ timeout: 90_000 });
+  await waitForText(page, /\[root@lab ~\]#/);
+  await page.locator('[data-part="screen"]').click();
+  // 网络实验室 made by printf in the sandbox; 3 000 lines of it arrive in many frames, cut anywhere.
+  await page.keyboard.type(String.raw`Z=$(printf '\347\275\221\347\273\234\345\256\236\351\252\214\345\256\244'); seq -f "%g $Z$Z" 1 3000; echo zh-$((1 + 1))`);
+  await page.keyboard.press('Enter');
+  const text = await waitForText(page, /^zh-2$/m);
+  const lines = text.split('\n').filter((line) => /^\d+ /.test(line));
+  assert.equal(lines.length, 3000, 'every line on the screen or in its scrollback');
+  assert.ok(lines.every((line, i) => line === `${i + 1} 网络实验室网络实验室`), 'each line whole, in order');
+  assert.ok(!text.includes('\uFFFD'), 'no character was cut');
+  await context.close();
+});
