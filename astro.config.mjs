@@ -2,6 +2,7 @@
 import { defineConfig, envField } from 'astro/config';
 import starlight from '@astrojs/starlight';
 import { pluginRunnableBlocks } from './src/blocks/expressive-code-runnable.ts';
+import { precompress } from './src/build/precompress.ts';
 
 export default defineConfig({
   // The runner serves dist/ itself; every asset is local (no CDN, no web fonts).
@@ -42,5 +43,7 @@ export default defineConfig({
         MarkdownContent: './src/components/MarkdownContent.astro',
       },
     }),
+    // Last: brotli and gzip copies of the finished site, search index included, for the runner to serve.
+    precompress(),
   ],
 });

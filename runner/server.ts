@@ -2,13 +2,14 @@
  * The runner's HTTP + WebSocket front: serves the built site, checks Host, Origin and token at
  * the upgrade, and turns each socket into a Connection that speaks the wire protocol to a session.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { constants, accessSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { relative, resolve, sep } from 'node:path';
+import expressStaticGzip from 'express-static-gzip';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import serveStatic from 'serve-static';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CloseCode,
@@ -56,7 +57,7 @@ export const MAX_HEADERS = 100;
 
 /**
  * Bytes queued on one socket that its client has not read. Flow control keeps an honest client
- * far below (at most the window plus a replay, a few hundred KB even as JSON); a client that
+ * far below (at most the window plus a replay, a few hundred KB); a client that
  * acknowledges output without reading it is cut off here, and its session waits for it to reconnect.
  */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -104,6 +105,45 @@ export function listenFailure(error: NodeJS.ErrnoException, host: string, port: 
   }
 }
 
+/**
+ * Cache lifetimes of the site's files. Astro names the files under `_astro/` by a hash of their
+ * content: a new build makes new names, so a browser may keep them for good. Everything else
+ * (pages, the favicon, the search index) keeps its name across builds: revalidated each time.
+ */
+export const SiteCache = {
+  hashed: 'public, max-age=31536000, immutable',
+  other: 'no-cache',
+} as const;
+const HASHED_ASSETS = `_astro${sep}`;
+
+/**
+ * The built site, brotli or gzip when the client accepts it and the build made the copy
+ * (src/build/precompress.ts), else as is. express-static-gzip picks the copy and hands the
+ * request to serve-static, which looks each file up per request and answers a file that vanished
+ * (a rebuild of dist/ while the runner serves it) with 404, never a crash.
+ */
+function siteHandler(siteDir: string): (req: IncomingMessage, res: ServerResponse, next: (error?: { status?: number }) => void) => void {
+  const root = resolve(siteDir);
+  const serve = expressStaticGzip(root, {
+    enableBrotli: true,
+    orderPreference: ['br', 'gzip'],
+    index: 'index.html',
+    serveStatic: {
+      extensions: ['html'],
+      fallthrough: true,
+      setHeaders: (res: ServerResponse, file: string) => {
+        res.setHeader('Cache-Control', relative(root, file).startsWith(HASHED_ASSETS) ? SiteCache.hashed : SiteCache.other);
+      },
+    },
+  });
+  return (req, res, next) => {
+    // The library reads Express's `req.path`: the URL's path as sent, before the query (not
+    // normalised; serve-static then refuses a path that climbs out of the site).
+    Object.defineProperty(req, 'path', { configurable: true, get: () => (req.url ?? '/').split('?')[0] });
+    serve(req, res, next);
+  };
+}
+
 export interface RunnerServer {
   readonly url: string;
   readonly port: number;
@@ -112,10 +152,8 @@ export interface RunnerServer {
 }
 
 export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger): Promise<RunnerServer> {
-  // serve-static looks each file up per request and answers a file that vanished (a rebuild of
-  // dist/ while the runner serves it) with 404, never a crash.
   if (config.siteDir) checkSiteDir(config.siteDir);
-  const site = config.siteDir ? serveStatic(config.siteDir, { extensions: ['html'], fallthrough: true }) : null;
+  const site = config.siteDir ? siteHandler(config.siteDir) : null;
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -136,7 +174,8 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
       return;
     }
     site(req, res, (error?: { status?: number }) => {
-      res.statusCode = error?.status ?? 404;
+      // A path that climbs out of the site (serve-static's 403) is, to the client, not there.
+      res.statusCode = error?.status === 403 ? 404 : (error?.status ?? 404);
       res.end(res.statusCode === 404 ? 'Not found\n' : 'Cannot serve this file\n');
     });
   });
@@ -303,16 +342,24 @@ class Connection implements TerminalClient {
   }
 
   send(message: ServerMessage): void {
-    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#writable()) this.#ws.send(encode(message));
+  }
+
+  sendOutput(frame: Uint8Array): void {
+    if (this.#writable()) this.#ws.send(frame, { binary: true });
+  }
+
+  #writable(): boolean {
+    if (this.#ws.readyState !== this.#ws.OPEN) return false;
     if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       // Acknowledged but never read: flow control cannot hold this client back, so let it go.
       // What it missed stays in the replay buffer for when it reconnects.
       this.#log.warn('client does not read its socket; dropping it', { buffered: this.#ws.bufferedAmount });
       this.#closing = true;
       this.#ws.terminate();
-      return;
+      return false;
     }
-    this.#ws.send(encode(message));
+    return true;
   }
 
   close(code: CloseCode, reason: string): void {

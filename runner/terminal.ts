@@ -1,11 +1,13 @@
 /**
  * One terminal of a session: a node-pty shell inside the session's sandbox, its numbered output
  * kept in a bounded replay buffer, and end-to-end flow control towards the one client attached.
+ * Output stays the pty's bytes from the read to the socket: numbered in bytes, sent in binary
+ * frames (wire.ts), never decoded here.
  */
 import * as pty from 'node-pty';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../src/common/lifecycle.ts';
 import { FlowControl, SendWindow } from '../src/protocol/flow.ts';
-import { MAX_PENDING_INPUT_BYTES, type CloseCode, type ServerMessage } from '../src/protocol/wire.ts';
+import { encodeOutputFrame, MAX_PENDING_INPUT_BYTES, outputFramePayload, type CloseCode, type ServerMessage } from '../src/protocol/wire.ts';
 import { ReplayBuffer, type Replay } from './replay-buffer.ts';
 import type { ShellCommand } from './sandbox/provider.ts';
 
@@ -29,6 +31,8 @@ export const OUTPUT_COALESCE_MS = 2;
 /** Where a terminal sends what the client should see: one socket, seen through the protocol. */
 export interface TerminalClient {
   send(message: ServerMessage): void;
+  /** An output frame, as wire.ts's encodeOutputFrame made it. */
+  sendOutput(frame: Uint8Array): void;
   close(code: CloseCode, reason: string): void;
 }
 
@@ -43,7 +47,7 @@ export class Terminal implements Disposable {
   #client: TerminalClient | null = null;
   #exitCode: number | null | undefined = undefined;
   /** Output read but not yet sent (see MAX_OUTPUT_FRAME). */
-  #pending: string[] = [];
+  #pending: Uint8Array[] = [];
   #pendingLength = 0;
   /** The scheduled send of pending output, when one is scheduled. */
   readonly #flush = new MutableDisposable();
@@ -59,9 +63,14 @@ export class Terminal implements Disposable {
       rows: size.rows,
       cwd: command.cwd ?? process.cwd(),
       env: command.env,
+      // Bytes, not text: output goes to the client as the pty wrote it (binary frames), and a
+      // character split between two reads is the client's decoder's to join.
+      encoding: null,
     });
     this.#store.add(this.#flush);
-    this.#store.add(this.#pty.onData((data) => {
+    this.#store.add(this.#pty.onData((read) => {
+      // With `encoding: null` node-pty hands over Buffers; its typings say string whatever the encoding.
+      const data = read as unknown as Uint8Array;
       this.#pending.push(data);
       this.#pendingLength += data.length;
       if (this.#pendingLength >= MAX_OUTPUT_FRAME) this.#sendPending();
@@ -78,11 +87,15 @@ export class Terminal implements Disposable {
     this.#flush.clear();
     if (this.#pendingLength === 0) return;
     this.#lastSentAt = performance.now();
-    const data = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
+    // Header and bytes in one buffer (one copy, as joining the reads would be); the replay buffer
+    // keeps a view of the same bytes.
+    const seq = this.#replay.end;
+    const frame = encodeOutputFrame(seq, this.#pending);
+    const data = outputFramePayload(frame);
     this.#pending = [];
     this.#pendingLength = 0;
-    const seq = this.#replay.append(data);
-    this.#client?.send({ type: 'output', seq, data });
+    this.#replay.append(data);
+    this.#client?.sendOutput(frame);
     // With no client attached the output still counts as in flight: the pty pauses once the
     // window is full, so nothing a reconnecting client has not acknowledged is ever dropped.
     if (this.#window.sent(seq + data.length) && !this.#exited) this.#pty.pause();
@@ -103,9 +116,23 @@ export class Terminal implements Disposable {
     return replay;
   }
 
-  /** Sends the replayed chunks to the attached client and counts them in flight. */
+  /** Sends the replayed chunks to the attached client, in frames of up to MAX_OUTPUT_FRAME, and counts them in flight. */
   replay(replay: Replay): void {
-    for (const chunk of replay.chunks) this.#client?.send({ type: 'output', ...chunk });
+    let group: Uint8Array[] = [];
+    let groupSeq = replay.from;
+    let groupLength = 0;
+    const flush = () => {
+      if (groupLength > 0) this.#client?.sendOutput(encodeOutputFrame(groupSeq, group));
+      group = [];
+      groupLength = 0;
+    };
+    for (const chunk of replay.chunks) {
+      if (groupLength > 0 && groupLength + chunk.data.length > MAX_OUTPUT_FRAME) flush();
+      if (groupLength === 0) groupSeq = chunk.seq;
+      group.push(chunk.data);
+      groupLength += chunk.data.length;
+    }
+    flush();
     if (this.#window.sent(this.#replay.end) && !this.#exited) this.#pty.pause();
   }
 

@@ -5,6 +5,12 @@
  * callback sends the acknowledgements. It reads the shell's OSC 133 marks with the shared reader.
  * The doc-test driver, the benchmarks and the integration tests all talk to the runner through it.
  *
+ * Output arrives as bytes (binary frames, numbered by byte offset). The headless xterm takes the
+ * bytes; `output` is the same stream as text, through one streaming TextDecoder, so a character
+ * split across frames (or across a reconnect, see `reconnect()`) comes out whole. A frame whose
+ * offset does not follow the last closes the socket with CloseCode.outputOutOfSequence, and the
+ * client resumes from the last byte it holds on a new socket.
+ *
  * One client is one socket attached to one terminal. A second terminal of the same session is a
  * second client whose hello names the session and the terminal (`joinTerminal`).
  */
@@ -13,7 +19,17 @@ import WebSocket from 'ws';
 import { AckTracker } from '../../src/protocol/flow.ts';
 import { INTERRUPT, typedInput, withoutOsc } from '../../src/common/block-output.ts';
 import { ShellMarkReader, type ShellMark } from '../../src/protocol/shell-marks.ts';
-import { decodeServerMessage, encode, MAIN_TERMINAL, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, type ClientMessage, type ServerMessage } from '../../src/protocol/wire.ts';
+import {
+  CloseCode,
+  decodeServerMessage,
+  encode,
+  MAIN_TERMINAL,
+  SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  type ClientMessage,
+  type HelloMessage,
+  type ServerMessage,
+} from '../../src/protocol/wire.ts';
 
 export interface ConnectOptions {
   token: string;
@@ -31,51 +47,120 @@ export interface HelloOptions {
 /** The terminal size a client asks for unless told otherwise. */
 export const DEFAULT_SIZE = { cols: 120, rows: 30 } as const;
 
-/** A chunk of new output, when it arrived (performance.now()) and where it starts in the terminal's output. */
+/**
+ * A chunk of new output: when it arrived (performance.now()), the byte offset where it starts in
+ * the terminal's output, its bytes, and its text (what the streaming decoder made of them: a
+ * character split at the chunk's end comes with the next chunk's text).
+ */
 export interface OutputChunk {
   at: number;
   offset: number;
+  bytes: Uint8Array;
   data: string;
 }
 
+/** Opens a socket; rejects with the HTTP status when the upgrade is refused. */
+function openSocket(url: string, options: ConnectOptions): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + options.token], { origin: options.origin });
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    socket.once('error', reject);
+  });
+}
 
 export class LabClient {
-  readonly socket: WebSocket;
+  #socket: WebSocket;
   readonly messages: ServerMessage[] = [];
   readonly marks: ShellMark[] = [];
-  /** All output received since the welcome, in order, without duplicates. */
+  /** All output received since the welcome, in order, without duplicates, as text. */
   output = '';
-  /** Offset just past `output`'s last character in the terminal's whole output. */
+  /** Byte offset just past the last byte received, in the terminal's whole output. */
   offset = 0;
+  /** Resolves when the client's last socket closed (a resume's new socket takes the old one's place). */
   readonly closed: Promise<{ code: number; reason: string }>;
+  #resolveClosed: (closed: { code: number; reason: string }) => void = () => {};
+  /** Output frames received in order. */
+  outputFrames = 0;
+  /** Output frames that did not follow the one before them (each one closed its socket and was resumed). */
+  outOfSequence = 0;
+  readonly #url: string;
+  readonly #options: ConnectOptions;
   readonly #marks = new ShellMarkReader();
   readonly #outputListeners = new Set<(chunk: OutputChunk) => void>();
-  /** Offset of `output`'s first character (the welcome's seq). */
-  #base = 0;
+  /** One decoder for the whole stream: a character split across frames or sockets comes out whole. */
+  readonly #decoder = new TextDecoder('utf-8');
+  /** The offset the next output frame must start at; null until a welcome says. */
+  #expected: number | null = null;
   #tracker = new AckTracker();
   #waiters = new Set<() => void>();
+  /** Sockets let go by a resume: their close is not the client's. */
+  readonly #retired = new WeakSet<WebSocket>();
+  /** A resume is under way: a closed socket does not fail the waiters yet. */
+  #resuming = false;
+  /** The last hello sent, for a resume on a new socket. */
+  #hello: HelloMessage | null = null;
   /** The terminal the output is written to, from the hello on. */
   #screen: InstanceType<typeof headless.Terminal> | null = null;
 
-  private constructor(socket: WebSocket) {
-    this.socket = socket;
-    this.closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    socket.on('message', (data: Buffer) => this.#receive(data.toString('utf8')));
-    socket.on('close', () => {
+  private constructor(socket: WebSocket, url: string, options: ConnectOptions) {
+    this.#socket = socket;
+    this.#url = url;
+    this.#options = options;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#listen(socket);
+  }
+
+  /** The socket in use now. */
+  get socket(): WebSocket {
+    return this.#socket;
+  }
+
+  /** Opens a socket; rejects with the HTTP status when the upgrade is refused. */
+  static async connect(url: string, options: ConnectOptions): Promise<LabClient> {
+    return new LabClient(await openSocket(url, options), url, options);
+  }
+
+  #listen(socket: WebSocket): void {
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (socket === this.#socket) this.#receive(isBinary ? data : data.toString('utf8'));
+    });
+    socket.on('close', (code, reason) => {
+      if (socket !== this.#socket || this.#retired.has(socket)) return; // let go by a resume
       this.#screen?.dispose();
       this.#screen = null;
+      this.#resolveClosed({ code, reason: reason.toString() });
       this.#wake();
     });
   }
 
-  /** Opens a socket; rejects with the HTTP status when the upgrade is refused. */
-  static connect(url: string, options: ConnectOptions): Promise<LabClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + options.token], { origin: options.origin });
-      socket.once('open', () => resolve(new LabClient(socket)));
-      socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
-      socket.once('error', reject);
-    });
+  /**
+   * Resumes on a new socket from the last byte received, as the page does after a dropped link:
+   * the same decoder and terminal go on, so a character cut by the drop is whole. The old socket
+   * is dropped if it is still open. Resolves once the new socket is welcomed.
+   */
+  async reconnect(): Promise<void> {
+    const hello = this.#hello;
+    const sessionId = hello?.sessionId ?? this.messages.findLast((m) => m.type === 'welcome')?.sessionId;
+    if (!hello || !sessionId) throw new Error('reconnect() needs a session: call hello() and wait for its welcome first');
+    const old = this.#socket;
+    this.#retired.add(old);
+    this.#expected = null;
+    // A socket already closing (with outputOutOfSequence) finishes its closing handshake.
+    if (old.readyState === WebSocket.OPEN || old.readyState === WebSocket.CONNECTING) old.terminate();
+    this.#resuming = true;
+    let socket: WebSocket;
+    try {
+      socket = await openSocket(this.#url, this.#options);
+    } finally {
+      this.#resuming = false;
+    }
+    this.#socket = socket;
+    this.#listen(socket);
+    const welcomes = this.messages.filter((m) => m.type === 'welcome').length;
+    this.#hello = { ...hello, sessionId, lastSeq: this.offset };
+    this.send(this.#hello);
+    await this.until(() => this.messages.filter((m) => m.type === 'welcome').length > welcomes, 30_000, 'the welcome of the resumed socket');
   }
 
   /** Opens another terminal of `sessionId` (a second tab of the page) and waits for its welcome. */
@@ -93,6 +178,7 @@ export class LabClient {
 
   hello(options: HelloOptions = {}): void {
     const hello = { type: 'hello', v: 1, terminal: MAIN_TERMINAL, ...DEFAULT_SIZE, ...options } as const;
+    this.#hello = hello;
     this.#screen?.dispose();
     this.#screen = new headless.Terminal({ cols: hello.cols, rows: hello.rows, scrollback: 1000, allowProposedApi: true });
     // What the terminal itself answers (cursor position, device attributes) goes back as input.
@@ -129,9 +215,9 @@ export class LabClient {
     return screen ? new Promise((resolve) => screen.write('', resolve)) : Promise.resolve();
   }
 
-  /** Output from `offset` (an offset in the terminal's whole output) to now. */
-  outputSince(offset: number): string {
-    return this.output.slice(Math.max(0, offset - this.#base));
+  /** The text of the output from index `from` of `output` (as `output.length` was then) to now. */
+  outputSince(from: number): string {
+    return this.output.slice(from);
   }
 
   /** The newest shell mark, or null before the first. */
@@ -188,9 +274,9 @@ export class LabClient {
         if (condition()) {
           done();
           resolve();
-        } else if (this.socket.readyState === WebSocket.CLOSED) {
+        } else if (this.socket.readyState === WebSocket.CLOSED && !this.#resuming) {
           done();
-          reject(new Error(`socket closed while waiting for ${what}; messages: ${JSON.stringify(this.messages.filter((m) => m.type !== 'output'))}`));
+          reject(new Error(`socket closed while waiting for ${what}; messages: ${JSON.stringify(this.messages)}`));
         }
       };
       const done = () => {
@@ -205,33 +291,57 @@ export class LabClient {
     });
   }
 
-  #receive(frame: string): void {
+  #receive(frame: string | Buffer): void {
     const decoded = decodeServerMessage(frame);
     if (!decoded.ok) throw new Error(`runner sent an invalid frame: ${decoded.code} ${decoded.detail}`);
     const message = decoded.message;
-    this.messages.push(message);
-    if (message.type === 'welcome') {
-      this.offset = message.seq;
-      this.#base = message.seq - this.output.length;
-      this.#tracker = new AckTracker(message.seq);
-    }
-    if (message.type === 'output') {
-      const end = message.seq + message.data.length;
-      if (end > this.offset) {
-        const fresh = message.data.slice(Math.max(0, this.offset - message.seq));
-        const chunk = { at: performance.now(), offset: this.offset, data: fresh };
-        for (const mark of this.#marks.feed(fresh, this.offset)) this.marks.push(mark);
-        this.output += fresh;
-        this.offset = end;
-        this.#parse(fresh, end);
-        for (const listener of this.#outputListeners) listener(chunk);
+    if (message.type !== 'output') {
+      this.messages.push(message);
+      if (message.type === 'welcome') {
+        // A welcome on a fresh client, or on a resume that found output trimmed, starts the stream
+        // there; what the decoder held of a character before a gap will not be completed.
+        if (message.seq !== this.offset) {
+          if (this.output !== '' || this.offset !== 0) this.output += this.#decoder.decode();
+          this.offset = message.seq;
+        }
+        this.#expected = message.seq;
+        this.#tracker = new AckTracker(message.seq);
       }
+    } else if (message.seq !== this.#expected) {
+      this.#outOfSequence();
+      return;
+    } else {
+      const bytes = message.data;
+      const end = message.seq + bytes.length;
+      this.#expected = end;
+      this.outputFrames += 1;
+      const data = this.#decoder.decode(bytes, { stream: true });
+      const chunk = { at: performance.now(), offset: message.seq, bytes, data };
+      for (const mark of this.#marks.feed(bytes, message.seq)) this.marks.push(mark);
+      this.output += data;
+      this.offset = end;
+      this.#parse(bytes, end);
+      for (const listener of this.#outputListeners) listener(chunk);
     }
     this.#wake();
   }
 
+  /** An output frame that does not follow: close with the protocol's code, and resume from what we hold. */
+  #outOfSequence(): void {
+    this.outOfSequence += 1;
+    const socket = this.#socket;
+    this.#expected = null;
+    this.#retired.add(socket);
+    socket.close(CloseCode.outputOutOfSequence, 'output out of sequence');
+    this.reconnect().catch((error: unknown) => {
+      // Nobody awaits this resume: a failed one leaves the client closed, and its waiters say so.
+      if (this.#socket === socket) this.#resolveClosed({ code: CloseCode.outputOutOfSequence, reason: (error as Error).message });
+      this.#wake();
+    });
+  }
+
   /** Writes output to the terminal and acknowledges it once parsed, as the page's xterm does. */
-  #parse(data: string, end: number): void {
+  #parse(data: Uint8Array, end: number): void {
     const acknowledge = () => {
       const ack = this.#tracker.parsedUpTo(end);
       if (ack !== null && this.socket.readyState === WebSocket.OPEN) this.send({ type: 'ack', upTo: ack });

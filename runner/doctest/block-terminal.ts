@@ -68,7 +68,8 @@ export class BlockTerminal {
     } catch {
       return this.#timedOut(chunks, startedAt, block);
     }
-    const own = cutAt(chunks, startOffset + end.at);
+    // `end.at` is in the block's text (what BlockWatch was fed: these chunks' text, in order).
+    const own = cutAt(chunks, end.at);
     if (end.kind === 'exited') {
       this.#program = null;
       const problem = `the program exited with status ${end.exitCode} before its prompt /${block.prompt?.source}/ appeared`;
@@ -132,7 +133,7 @@ export class BlockTerminal {
   /** Ctrl-C, then waits for a prompt on a line of its own: the shell's marks, or the program's prompt. */
   async #interrupt(fromMark: number): Promise<boolean> {
     const client = this.client;
-    const from = client.offset;
+    const from = client.output.length;
     client.interrupt();
     const program = this.#program;
     const prompted = program
@@ -167,12 +168,17 @@ function remaining(deadline: number): number {
   return Math.max(1, deadline - performance.now());
 }
 
-/** The chunks up to offset `end` (exclusive), the last one cut there. */
+/**
+ * The chunks up to index `end` (exclusive) of their text joined, the last one cut there. Its
+ * bytes are left whole: the recordings and reports read the text.
+ */
 function cutAt(chunks: OutputChunk[], end: number): OutputChunk[] {
   const out: OutputChunk[] = [];
+  let at = 0;
   for (const chunk of chunks) {
-    if (chunk.offset >= end) break;
-    out.push(chunk.offset + chunk.data.length <= end ? chunk : { ...chunk, data: chunk.data.slice(0, end - chunk.offset) });
+    if (at >= end) break;
+    out.push(at + chunk.data.length <= end ? chunk : { ...chunk, data: chunk.data.slice(0, end - at) });
+    at += chunk.data.length;
   }
   return out;
 }

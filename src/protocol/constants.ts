@@ -3,17 +3,21 @@
  * pulling zod into its eager scripts. No DOM, no Node (src/protocol/tsconfig.json holds to that).
  */
 
-export const PROTOCOL_VERSION = 1;
-/** Subprotocol the runner selects; a client also offers `lab.token.<token>` to authenticate. */
-export const SUBPROTOCOL = 'lab.v1';
-export const TOKEN_SUBPROTOCOL_PREFIX = 'lab.token.';
+// The handshake's constants live in handshake.ts (the page's eager script imports them alone).
+export { MAIN_TERMINAL, MAX_COLS, MAX_ROWS, PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from './handshake.ts';
+
 /** Path of the WebSocket endpoint on the runner. */
 export const WS_PATH = '/lab/ws';
 
-/** The terminal every session opens first: the sandbox host's shell. Its exit ends the session. */
-export const MAIN_TERMINAL = 'main';
 /** What a terminal name is: 1 to 32 characters of a-z 0-9 -, starting with a letter. */
 export const TERMINAL_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * A binary output frame (runner -> client only) starts with this many bytes: the offset of its
+ * first byte in the terminal's whole output, an unsigned big-endian 64-bit integer (at most
+ * Number.MAX_SAFE_INTEGER). The pty's bytes follow, as they came.
+ */
+export const OUTPUT_HEADER_BYTES = 8;
 
 /** Largest client frame the runner accepts, in bytes. A pasted heredoc is a few KB. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
@@ -23,10 +27,6 @@ export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
  * input beyond this is refused with `input-overflow`. Far above any paste a page makes.
  */
 export const MAX_PENDING_INPUT_BYTES = 1024 * 1024;
-/** Limits of the terminal size a client may ask for. */
-export const MAX_COLS = 1000;
-export const MAX_ROWS = 500;
-
 /**
  * WebSocket close codes the runner uses. 1xxx are the standard ones the `ws` library sends itself
  * for framing errors; 4xxx are this protocol's and mirror HTTP statuses where one fits.
@@ -49,6 +49,12 @@ export const CloseCode = {
   sessionEnded: 4410,
   /** Input piled up faster than the shell reads it; the client may reconnect and resume. */
   inputOverflow: 4413,
+  /**
+   * Sent by a CLIENT, never the runner: an output frame whose offset does not follow the output
+   * before it (or output before the welcome). The client closes with this and resumes from the
+   * last byte it holds, so nothing is lost or doubled. 416: the range does not fit.
+   */
+  outputOutOfSequence: 4416,
   /** Internal error, sandbox failure. */
   internal: 4500,
   /** The Docker engine does not answer. */

@@ -1,7 +1,7 @@
 /**
  * End-to-end flow control: pty -> runner -> socket -> xterm's write callback -> ack -> runner.
- * The numbers live here, and both sides account with the classes below. Units are UTF-16 code
- * units of terminal output (what the protocol's `seq` offsets count).
+ * The numbers live here, and both sides account with the classes below. Units are bytes of
+ * terminal output, as the pty wrote them (what the protocol's `seq` offsets count).
  */
 export const FlowControl = {
   /**

@@ -3,13 +3,18 @@
  * runner. This is the only module that parses or builds a frame; it has no DOM and no Node types, so
  * both sides import it.
  *
- * Every frame is a JSON text frame holding one message. Each direction is a closed list of kinds
- * (a zod discriminated union). The first client message must be `hello`: terminal size, the terminal
- * to attach to, and optionally the session to resume and how much output the client already holds.
+ * Control messages are JSON text frames holding one message each. Each direction is a closed list
+ * of kinds (a zod discriminated union). The first client message must be `hello`: terminal size,
+ * the terminal to attach to, and optionally the session to resume and how much output the client
+ * already holds. Terminal output goes the other way in binary frames (frames.ts, re-exported
+ * here): an 8-byte offset, then the pty's bytes as they came. A client sends text frames only.
  *
- * Output is numbered like TCP: `seq` is the offset (in UTF-16 code units) of the first character of
- * the chunk in the terminal's whole output. A client that holds output up to offset N resumes with
- * `lastSeq: N` and receives exactly what follows; acknowledgements are cumulative offsets too.
+ * Output is numbered like TCP: `seq` is the BYTE offset of a frame's first byte in the terminal's
+ * whole output, and each frame starts where the one before it ended (a client closes with
+ * CloseCode.outputOutOfSequence when one does not). A client that holds output up to offset N
+ * resumes with `lastSeq: N` and receives exactly the bytes that follow, even when N falls inside a
+ * multi-byte character (the client's decoder still holds that character's first bytes);
+ * acknowledgements are cumulative byte offsets too.
  */
 import { z } from 'zod';
 import {
@@ -20,11 +25,14 @@ import {
   PROTOCOL_VERSION,
   TERMINAL_NAME,
 } from './constants.ts';
+import { decodeOutputFrame, type OutputMessage } from './frames.ts';
 import { topologySnapshot } from './topology.ts';
 
 // The constants live apart from the schemas (the page's eager scripts import them without zod);
 // this module re-exports them, so the runner and the clients have one import.
 export * from './constants.ts';
+export * from './frames.ts';
+export { encode } from './handshake.ts';
 export * from './topology.ts';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'a session id is 22 to 64 characters of A-Z a-z 0-9 _ -');
@@ -85,7 +93,7 @@ export const serverMessage = z.discriminatedUnion('type', [
     terminal: terminalName,
     /** True when the session already existed. */
     resumed: z.boolean(),
-    /** Offset of the first output frame that follows. */
+    /** Byte offset of the first output frame that follows. */
     seq: offset,
     /** True when output the client asked for was already dropped from the bounded replay buffer. */
     truncated: z.boolean(),
@@ -96,7 +104,6 @@ export const serverMessage = z.discriminatedUnion('type', [
   }),
   /** `detail` is the same stage in English, for logs and plain clients. */
   z.strictObject({ type: z.literal('status'), stage: prepareStage, detail: z.string() }),
-  z.strictObject({ type: z.literal('output'), seq: offset, data: z.string() }),
   z.strictObject({ type: z.literal('ended'), reason: endReason, exitCode: z.number().int().nullable() }),
   z.strictObject({ type: z.literal('error'), code: errorCode, message: z.string() }),
   /** The sandbox's network now; `n` counts the snapshots of this session from 1. */
@@ -106,6 +113,7 @@ export const serverMessage = z.discriminatedUnion('type', [
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;
+/** The runner's JSON messages; output comes in binary frames as an OutputMessage. */
 export type ServerMessage = z.infer<typeof serverMessage>;
 export type HelloMessage = Extract<ClientMessage, { type: 'hello' }>;
 export type EndReason = z.infer<typeof endReason>;
@@ -114,7 +122,8 @@ export type PrepareStage = z.infer<typeof prepareStage>;
 /** Why a frame could not be decoded; each has a stable code that tests pin. */
 export type DecodeErrorCode =
   | 'too-large' // over the size limit
-  | 'not-text' // a binary frame
+  | 'not-text' // a binary frame from a client
+  | 'bad-output-frame' // a binary frame from the runner that is not an output frame
   | 'not-json' // not parseable JSON
   | 'unknown-type' // JSON without a known `type`
   | 'invalid-fields'; // a known type with missing, extra or wrongly typed fields
@@ -177,11 +186,11 @@ export function decodeClientMessage(frame: Frame): Decoded<ClientMessage> {
   return decodeWith(clientMessage, clientKinds, frame, MAX_CLIENT_FRAME_BYTES);
 }
 
-/** Server frames are trusted for size (the client chose the runner); they are still validated. */
-export function decodeServerMessage(frame: Frame): Decoded<ServerMessage> {
+/**
+ * A runner frame: a text frame is a JSON message, a binary one terminal output. Server frames are
+ * trusted for size (the client chose the runner); they are still validated.
+ */
+export function decodeServerMessage(frame: string | Uint8Array | ArrayBuffer): Decoded<ServerMessage | OutputMessage> {
+  if (typeof frame !== 'string') return decodeOutputFrame(frame);
   return decodeWith(serverMessage, serverKinds, frame, Number.MAX_SAFE_INTEGER);
-}
-
-export function encode(message: ClientMessage | ServerMessage): string {
-  return JSON.stringify(message);
 }

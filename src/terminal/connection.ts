@@ -3,9 +3,12 @@
  * a dropped socket, exactly-once output, acknowledgements and reset. No DOM: it speaks the wire
  * protocol through a WebSocket and reports to whoever renders it.
  *
- * Output is numbered by offset. `#held` is the offset just past the last output handed on; a
- * resume asks for `lastSeq = #held`, and anything the runner sends again below it is dropped, so
- * the terminal sees every character once, in order.
+ * Output comes as bytes in binary frames, numbered by byte offset. `#held` is the offset just past
+ * the last byte handed on; a resume asks for `lastSeq = #held`, and anything the runner sends again
+ * below it is dropped, so the terminal sees every byte once, in order (a character a drop cut in
+ * two is joined by the terminal's own UTF-8 decoder, which outlives the socket). A frame that does
+ * not start where the last one ended is a protocol error: the socket is closed with
+ * CloseCode.outputOutOfSequence and the connection resumes from `#held`, as after a drop.
  */
 import { DisposableStore, MutableDisposable } from '../common/lifecycle.ts';
 import { AckTracker } from '../protocol/flow.ts';
@@ -22,9 +25,11 @@ import {
   type EndReason,
   type ErrorCode,
   type PrepareStage,
+  type OutputMessage,
   type ServerMessage,
 } from '../protocol/wire.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
+import type { EarlyHandover } from './early-socket.ts';
 import type { SessionMemory } from './lab-storage.ts';
 import type { FailureKind } from './strings.ts';
 
@@ -72,15 +77,21 @@ export interface ConnectionOptions {
   joins?: boolean;
   /** The terminal's current size, sent in the hello. */
   size: () => { cols: number; rows: number };
+  /**
+   * A socket the page opened (and said hello on) before this module loaded, taken over by the
+   * first connection instead of opening one (see early-socket.ts); null when there is none.
+   */
+  early?: () => EarlyHandover | null;
 }
 
 export interface ConnectionEvents {
   state(state: ConnectionState): void;
   /**
-   * Output to show, in order and exactly once. Call `parsed` when the terminal has parsed it
-   * (xterm's write callback): that drives the acknowledgements the runner's flow control waits for.
+   * Output to show (the pty's bytes), in order and exactly once; `seq` is its byte offset. Call
+   * `parsed` when the terminal has parsed it (xterm's write callback): that drives the
+   * acknowledgements the runner's flow control waits for.
    */
-  output(data: string, seq: number, parsed: () => void): void;
+  output(data: Uint8Array, seq: number, parsed: () => void): void;
   discontinuity(kind: Discontinuity): void;
 }
 
@@ -98,6 +109,8 @@ export class LabConnection {
   #everOpened = false;
   #sessionId: string | null;
   #held = 0;
+  /** The offset the current socket's next output frame must start at; null before its welcome. */
+  #expected: number | null = null;
   #acks: AckTracker | null = null;
   /** What dispose() releases: the socket's listeners, the retry and the ack flush timers. */
   readonly #store = new DisposableStore();
@@ -106,6 +119,8 @@ export class LabConnection {
   /** The current socket's listeners, released when it is replaced or closed by this side. */
   readonly #socketListeners = this.#store.add(new MutableDisposable<DisposableStore>());
   #attempt = 0;
+  /** The size the current socket's hello said; the terminal's own is sent once welcomed if it differs. */
+  #helloSize: { cols: number; rows: number } | null = null;
   #pendingInput = '';
   #disposed = false;
 
@@ -178,18 +193,24 @@ export class LabConnection {
     if (this.#options.joins && !this.#sessionId) return this.#fail('session-gone', null);
     // A retry stays "reconnecting" until it is welcomed; anything else is a first connection.
     this.#setState(this.#attempt > 0 ? { kind: 'reconnecting', attempt: this.#attempt, delayMs: 0 } : { kind: 'connecting' });
-    const protocols = [SUBPROTOCOL];
-    const token = this.#options.token();
-    if (token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${token}`);
+    const early = this.#options.early?.() ?? null;
     let ws: WebSocket;
-    try {
-      ws = new WebSocket(this.#options.url, protocols);
-    } catch (error) {
-      // A malformed URL or a token that is not a valid subprotocol name.
-      this.#fail('unreachable', (error as Error).message);
-      return;
+    if (early) ws = early.socket;
+    else {
+      const protocols = [SUBPROTOCOL];
+      const token = this.#options.token();
+      if (token) protocols.push(`${TOKEN_SUBPROTOCOL_PREFIX}${token}`);
+      try {
+        ws = new WebSocket(this.#options.url, protocols);
+      } catch (error) {
+        // A malformed URL or a token that is not a valid subprotocol name.
+        this.#fail('unreachable', (error as Error).message);
+        return;
+      }
     }
+    ws.binaryType = 'arraybuffer';
     this.#ws = ws;
+    this.#expected = null;
     this.#settled = false;
     this.#welcomed = false;
     const listeners = new DisposableStore();
@@ -205,16 +226,35 @@ export class LabConnection {
     listeners.add(listen(ws, 'close', (event) => {
       if (ws === this.#ws) this.#onClose((event as CloseEvent).code);
     }));
+    if (early) this.#takeOver(ws, early);
+  }
+
+  /** Reads what the early socket received before this connection existed, as if it had been here all along. */
+  #takeOver(ws: WebSocket, early: EarlyHandover): void {
+    if (early.helloSent) {
+      this.#everOpened = true;
+      this.#helloSize = early.size;
+    } else if (ws.readyState === WebSocket.OPEN) {
+      this.#everOpened = true;
+      this.#hello();
+    }
+    for (const frame of early.frames) {
+      if (ws !== this.#ws) return; // a frame ended or failed the socket
+      this.#onFrame(frame);
+    }
+    if (early.closed && ws === this.#ws) this.#onClose(early.closed.code);
   }
 
   #hello(): void {
     const { cols, rows } = clampSize(this.#options.size());
+    this.#helloSize = { cols, rows };
     const resume = this.#sessionId ? { sessionId: this.#sessionId, lastSeq: this.#held } : {};
     this.#send({ type: 'hello', v: PROTOCOL_VERSION, terminal: this.#options.terminal, cols, rows, ...resume });
   }
 
   #onFrame(frame: unknown): void {
-    const decoded = decodeServerMessage(typeof frame === 'string' ? frame : { byteLength: frameSize(frame) });
+    if (typeof frame !== 'string' && !(frame instanceof ArrayBuffer)) return this.#fail('incompatible', 'a frame that is neither text nor an ArrayBuffer');
+    const decoded = decodeServerMessage(frame);
     if (!decoded.ok) {
       // The runner and this page disagree about the protocol: retrying cannot help.
       this.#fail('incompatible', `${decoded.code}: ${decoded.detail}`);
@@ -223,7 +263,7 @@ export class LabConnection {
     this.#onMessage(decoded.message);
   }
 
-  #onMessage(message: ServerMessage): void {
+  #onMessage(message: ServerMessage | OutputMessage): void {
     switch (message.type) {
       case 'status':
         if (message.stage !== 'ready' && !this.#welcomed) this.#setState({ kind: 'preparing', stage: message.stage });
@@ -247,8 +287,12 @@ export class LabConnection {
     if (welcome.truncated) this.#emit('discontinuity', 'trimmed');
     // Output from welcome.seq on follows; anything below it that we lack is gone for good.
     if (welcome.seq > this.#held) this.#held = welcome.seq;
+    this.#expected = welcome.seq;
     this.#acks = new AckTracker(welcome.seq);
     this.#setState({ kind: 'live', provider: welcome.provider });
+    // An early hello guessed the size before the terminal existed: say the real one.
+    const size = clampSize(this.#options.size());
+    if (this.#helloSize && (size.cols !== this.#helloSize.cols || size.rows !== this.#helloSize.rows)) this.#send({ type: 'resize', ...size });
     if (this.#pendingInput) {
       const pending = this.#pendingInput;
       this.#pendingInput = '';
@@ -256,10 +300,12 @@ export class LabConnection {
     }
   }
 
-  #onOutput(seq: number, data: string): void {
+  #onOutput(seq: number, data: Uint8Array): void {
+    if (seq !== this.#expected) return this.#outOfSequence();
     const end = seq + data.length;
+    this.#expected = end;
     if (end <= this.#held) return; // already shown
-    const fresh = seq < this.#held ? data.slice(this.#held - seq) : data;
+    const fresh = seq < this.#held ? data.subarray(this.#held - seq) : data;
     const from = end - fresh.length;
     this.#held = end;
     const acks = this.#acks;
@@ -303,6 +349,12 @@ export class LabConnection {
     this.#fail(failureFor(code), message);
   }
 
+  /** An output frame that does not follow the last: close with the protocol's code and resume, as after a drop. */
+  #outOfSequence(): void {
+    this.#closeSocket(CloseCode.outputOutOfSequence);
+    this.#retryLater();
+  }
+
   #onClose(code: number): void {
     this.#ws = null;
     this.#welcomed = false;
@@ -313,6 +365,11 @@ export class LabConnection {
     // socket was let in, that is almost always a missing token or a runner that is not there;
     // after that, a dropped link or a restarting runner, worth retrying.
     if (!this.#everOpened) return this.#fail('unreachable', null);
+    this.#retryLater();
+  }
+
+  /** Backs off, then resumes; gives up after Reconnect.maxAttempts. */
+  #retryLater(): void {
     this.#attempt += 1;
     if (this.#attempt > Reconnect.maxAttempts) return this.#fail('lost', null);
     const delayMs = Math.min(Reconnect.firstDelayMs * 2 ** (this.#attempt - 1), Reconnect.maxDelayMs);
@@ -351,13 +408,14 @@ export class LabConnection {
     return true;
   }
 
-  #closeSocket(): void {
+  #closeSocket(code: number = CloseCode.normal): void {
     const ws = this.#ws;
     this.#ws = null;
     this.#welcomed = false;
     this.#acks = null;
+    this.#expected = null;
     this.#socketListeners.clear();
-    if (ws && ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) ws.close(CloseCode.normal);
+    if (ws && ws.readyState !== WebSocket.CLOSED && ws.readyState !== WebSocket.CLOSING) ws.close(code);
   }
 
   #setState(state: ConnectionState): void {
@@ -396,10 +454,4 @@ function failureFor(code: ErrorCode): FailureKind {
 function clampSize(size: { cols: number; rows: number }): { cols: number; rows: number } {
   const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.floor(value) || min));
   return { cols: clamp(size.cols, 2, MAX_COLS), rows: clamp(size.rows, 1, MAX_ROWS) };
-}
-
-function frameSize(frame: unknown): number {
-  if (frame instanceof ArrayBuffer) return frame.byteLength;
-  if (frame instanceof Blob) return frame.size;
-  return 0;
 }

@@ -12,6 +12,7 @@
  */
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
+import { EarlySocket } from './early-socket.ts';
 import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState } from './lab-terminal.ts';
 import { captureToken, PageMemory, readDockLayout, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
 import type { UiStrings } from './strings.ts';
@@ -24,6 +25,13 @@ const MIN_HEIGHT_PX = 140;
 const MAX_HEIGHT_SHARE = 0.85;
 /** Arrow keys on the resize handle move it by this much. */
 const RESIZE_STEP_PX = 40;
+/**
+ * A cell of the terminal's monospace font, as a share of its size (view.ts: 14 px, 12 px on a
+ * narrow viewport, line height 1.15): the early hello's guess at the size, which the terminal
+ * corrects once it has measured itself.
+ */
+const CELL = { width: 0.6, height: 1.15 } as const;
+const NARROW_VIEWPORT = '(max-width: 40rem)';
 
 export class LabTerminalElement extends HTMLElement {
   #controller: LabTerminalController | null = null;
@@ -32,6 +40,8 @@ export class LabTerminalElement extends HTMLElement {
   readonly #wiring = new MutableDisposable<DisposableStore>();
   /** The reachability check under way: its socket, timer and listeners. */
   readonly #probe = new MutableDisposable<DisposableStore>();
+  /** The main terminal's early socket, until the connection takes it (then disposing it does nothing to the socket). */
+  readonly #early = new MutableDisposable<EarlySocket>();
 
   connectedCallback(): void {
     // The Head script normally took it already; a page opened on this URL must not depend on order.
@@ -43,6 +53,7 @@ export class LabTerminalElement extends HTMLElement {
 
   disconnectedCallback(): void {
     this.#probe.clear();
+    this.#early.clear();
     this.#wiring.clear();
     this.#controller?.dispose();
     this.#controller = null;
@@ -257,16 +268,37 @@ export class LabTerminalElement extends HTMLElement {
     return runnerUrl(this.dataset.runner ?? '', this.dataset.wsPath ?? '', location);
   }
 
+  /**
+   * The main terminal's socket, opened now, with its hello, so the sandbox boots while xterm
+   * loads; null when there is nothing to connect to (the connection then says why).
+   */
+  #earlySocket(): EarlySocket | null {
+    const token = readToken();
+    if (!token || location.protocol === 'file:') return null;
+    const screen = this.#part('screen');
+    const font = matchMedia(NARROW_VIEWPORT).matches ? 12 : 14;
+    const cols = Math.floor(screen.clientWidth / (font * CELL.width)) || 80;
+    const rows = Math.floor(screen.clientHeight / (font * CELL.height)) || 24;
+    try {
+      return new EarlySocket({ url: this.#url, token, sessionId: this.memory.session, size: { cols, rows } });
+    } catch {
+      return null; // a malformed runner URL or token: the connection meets it again and says so
+    }
+  }
+
   async #load(focus: boolean): Promise<LabTerminalController> {
     this.#probe.clear();
     this.#setState('connecting', this.dataset.textLoading ?? '');
     this.#part('notice').hidden = true;
     this.#part('placeholder').hidden = true;
     this.#part('screen').removeAttribute('tabindex');
+    const early = this.#earlySocket();
+    this.#early.value = early ?? undefined;
     let module: typeof import('./lab-terminal.ts');
     try {
       module = await import('./lab-terminal.ts');
     } catch (error) {
+      this.#early.clear();
       this.#setState('error', this.dataset.textLoadFailed ?? '');
       this.#part('status-short').textContent = this.dataset.textLoadFailed ?? '';
       this.#starting = null;
@@ -279,6 +311,7 @@ export class LabTerminalElement extends HTMLElement {
       memory: this.memory,
       focus,
       screenReaderMode: readScreenReaderMode(),
+      ...(early ? { early: () => early.take() } : {}),
     });
     return this.#controller;
   }

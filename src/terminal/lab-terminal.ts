@@ -11,6 +11,7 @@ import { DisposableStore, MutableDisposable, toDisposable } from '../common/life
 import type { ShellMark } from '../protocol/shell-marks.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { ConnectionState } from './connection.ts';
+import type { EarlyHandover } from './early-socket.ts';
 import type { PageMemory } from './lab-storage.ts';
 import { terminalStrings, type FailureKind, type TerminalStrings, type UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
@@ -54,6 +55,8 @@ export interface MountOptions {
   focus: boolean;
   /** Start the terminals in xterm's screen reader mode (the reader's remembered choice). */
   screenReaderMode: boolean;
+  /** The main terminal's socket, opened (and its hello sent) before this module loaded. */
+  early?: () => EarlyHandover | null;
 }
 
 /** Events the panel root dispatches (they bubble). */
@@ -219,6 +222,7 @@ export class LabTerminalController {
       strings: this.#strings,
       fontSize: matchMedia(NARROW_VIEWPORT).matches ? 12 : 14,
       sessionLive: () => this.#main.connection.state.kind !== 'ended',
+      ...(name === MAIN && this.#options.early ? { early: this.#options.early } : {}),
       view: {
         describedBy: this.#parts.keysHint.id,
         screenReaderMode: this.#screenReaderMode,

@@ -13,11 +13,16 @@ import type { ShellMark } from '../protocol/shell-marks.ts';
  */
 export type TerminalCondition = 'connecting' | 'live' | 'gone';
 
-/** Output as the terminal parsed it: `seq` is the offset of `data` in the terminal's whole output. */
+/**
+ * Output as the terminal parsed it. `data` is its text (decoded as a stream: a character split
+ * across frames comes with the frame that completes it); `seq` and `end` are the byte offsets of
+ * the frame in the terminal's whole output.
+ */
 export interface TerminalOutput {
   data: string;
   seq: number;
-  /** The shell marks in `data` (their `at` offsets are in the same space as `seq`). */
+  end: number;
+  /** The shell marks in the frame (their `at` offsets are byte offsets, as `seq`). */
   marks: readonly ShellMark[];
 }
 

@@ -6,7 +6,7 @@
 import { DisposableStore, toDisposable } from '../common/lifecycle.ts';
 import { ShellMarkReader, type ShellMark } from '../protocol/shell-marks.ts';
 import { timeout } from './dom-lifecycle.ts';
-import { LabConnection, type ConnectionState, type Discontinuity } from './connection.ts';
+import { LabConnection, type ConnectionOptions, type ConnectionState, type Discontinuity } from './connection.ts';
 import type { SessionMemory } from './lab-storage.ts';
 import type { TerminalStrings } from './strings.ts';
 import type { BlockTerminal, TerminalCondition, TerminalOutput } from './terminal-api.ts';
@@ -28,6 +28,8 @@ export interface TabOptions {
   sessionLive?: () => boolean;
   /** Keyboard and screen reader options of its xterm (see TerminalView). */
   view?: Pick<ViewOptions, 'describedBy' | 'screenReaderMode' | 'onTabMode'>;
+  /** The socket the page opened early, for the main terminal (see ConnectionOptions.early). */
+  early?: ConnectionOptions['early'];
 }
 
 export class LabTerminalTab implements BlockTerminal {
@@ -40,8 +42,12 @@ export class LabTerminalTab implements BlockTerminal {
   readonly #joins: boolean;
   readonly #sessionLive: () => boolean;
   #marks = new ShellMarkReader();
-  /** Offset the next output must start at to continue the mark reader's stream. */
+  /** Byte offset the next output must start at to continue the mark reader's stream. */
   #marksAt = 0;
+  /** The output as text, for the output listeners (block runs), decoded once, in order. */
+  #decoder: TextDecoder | null = null;
+  /** Byte offset the decoder's stream has reached; another start begins a fresh decoder. */
+  #decodedTo = 0;
   #lastMark: ShellMark['kind'] | null = null;
   #sawPrompt = false;
   #started = false;
@@ -70,6 +76,7 @@ export class LabTerminalTab implements BlockTerminal {
       memory: options.memory,
       joins: options.joins,
       size: () => this.#view.size,
+      ...(options.early ? { early: options.early } : {}),
     }));
     this.#store.add(toDisposable(this.connection.on('output', (data, seq, parsed) => this.#write(data, seq, parsed))));
     this.#store.add(toDisposable(this.connection.on('discontinuity', (kind) => this.#discontinuity(kind))));
@@ -181,10 +188,14 @@ export class LabTerminalTab implements BlockTerminal {
     this.connection.input(data);
   }
 
-  #write(data: string, seq: number, parsed: () => void): void {
+  #write(data: Uint8Array, seq: number, parsed: () => void): void {
     if (seq !== this.#marksAt) this.#marks = new ShellMarkReader(); // a gap: start reading afresh
-    this.#marksAt = seq + data.length;
+    const end = seq + data.length;
+    this.#marksAt = end;
     const marks = this.#marks.feed(data, seq);
+    // Text only while someone reads it (a block runs): bulk output the reader only watches is
+    // never decoded here, only by xterm.
+    const text = this.#outputListeners.size > 0 ? this.#text(data, seq) : '';
     this.#view.write(data, () => {
       parsed();
       // Reported once xterm has parsed the output before the mark, so the screen shows it.
@@ -193,12 +204,19 @@ export class LabTerminalTab implements BlockTerminal {
         if (mark.kind === 'command-start') this.#sawPrompt = true;
         for (const listener of this.#markListeners) listener(mark);
       }
-      for (const listener of this.#outputListeners) listener({ data, seq, marks });
+      for (const listener of this.#outputListeners) listener({ data: text, seq, end, marks });
       if (marks.length > 0) {
         this.#runQueued();
         this.#notify();
       }
     });
+  }
+
+  /** `data` as text, continuing the decoder's stream when it follows on (a character split across frames is whole). */
+  #text(data: Uint8Array, seq: number): string {
+    if (!this.#decoder || seq !== this.#decodedTo) this.#decoder = new TextDecoder();
+    this.#decodedTo = seq + data.length;
+    return this.#decoder.decode(data, { stream: true });
   }
 
   #runQueued(): void {

@@ -148,8 +148,8 @@ export class TerminalView {
     }));
   }
 
-  /** Shows output; `parsed` runs once xterm has processed it. */
-  write(data: string, parsed: () => void): void {
+  /** Shows output (the pty's bytes: xterm decodes them, and joins a character split across writes); `parsed` runs once xterm has processed it. */
+  write(data: Uint8Array, parsed: () => void): void {
     this.#written = true;
     this.#term.write(data, parsed);
   }

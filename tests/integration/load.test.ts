@@ -51,7 +51,7 @@ const PROMPT_TIMEOUT_MS = 15_000;
 const DRAINED_AFTER_MS = 500;
 
 const MIB = 1024 * 1024;
-/** A pty read of `yes` output: 4095 characters most of the time, seldom up to 16 KiB. */
+/** A pty read of `yes` output: 4095 bytes most of the time, seldom up to 16 KiB. */
 const PTY_READ_CHARS = 4 * 1024;
 /**
  * Chunks runner/replay-buffer.ts keeps referenced after dropping them: it compacts its array only
@@ -59,10 +59,10 @@ const PTY_READ_CHARS = 4 * 1024;
  */
 const DROPPED_CHUNKS_KEPT = 1024;
 /**
- * Live heap one busy terminal may hold: its replay buffer (REPLAY_LIMIT characters, one byte each
- * as ASCII strings) with the dropped chunks not yet compacted away (1024 pty reads, about 4 MiB).
- * What is in flight on its socket (the window plus one pty read, as JSON: `y\r\n` takes 7 bytes
- * for 3 characters, about 250 KB) is in Buffers outside the heap and mostly in the kernel.
+ * Live heap one busy terminal may hold, at most: its replay buffer (REPLAY_LIMIT bytes) with the
+ * dropped chunks not yet compacted away (1024 pty reads, about 4 MiB). The output is bytes now,
+ * whose stores V8 mostly keeps outside its heap, so this is a loose bound. What is in flight on its
+ * socket (the window plus one pty read, about 250 KB) is in Buffers and mostly in the kernel.
  */
 const LIVE_PER_BUSY_TERMINAL = Math.ceil((REPLAY_LIMIT + DROPPED_CHUNKS_KEPT * PTY_READ_CHARS) * 1.1);
 /** A session's own objects: its terminal, socket, timers; a quiet replay buffer. */
@@ -194,6 +194,8 @@ class StalledReader {
   #acked = 0;
   #acking = false;
   #marks = new ShellMarkReader();
+  /** Output is bytes; the text is decoded as one stream. */
+  readonly #decoder = new TextDecoder();
   #socket: WebSocket | null = null;
   #waiters = new Set<() => void>();
 
@@ -206,7 +208,7 @@ class StalledReader {
     const socket = new WebSocket(runner.wsUrl, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + runner.token], { origin: runner.origin });
     this.#socket = socket;
     this.closeCode = null;
-    socket.on('message', (data: Buffer) => this.#receive(data.toString('utf8')));
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.#receive(isBinary ? data : data.toString('utf8')));
     socket.on('close', (code) => {
       this.closeCode = code;
       this.#wake();
@@ -264,7 +266,7 @@ class StalledReader {
     });
   }
 
-  #receive(frame: string): void {
+  #receive(frame: string | Buffer): void {
     this.lastFrameAt = performance.now();
     const decoded = decodeServerMessage(frame);
     if (!decoded.ok) throw new Error(`runner sent an invalid frame: ${decoded.code} ${decoded.detail}`);
@@ -276,7 +278,7 @@ class StalledReader {
     } else if (message.type === 'output') {
       if (message.seq !== this.end) this.gaps.push(`output at ${message.seq}, expected ${this.end}`);
       for (const mark of this.#marks.feed(message.data, message.seq)) this.marks.push(mark);
-      this.text += message.data;
+      this.text += this.#decoder.decode(message.data, { stream: true });
       this.end = message.seq + message.data.length;
       this.#ack();
     } else {
@@ -423,9 +425,9 @@ test('every quiet echo came back, in order, before and under load', (t: TestCont
 test('every reading `yes` session kept receiving output through the load', (t: TestContext) => {
   const [begin, , , end] = progress as [number[], number[], number[], number[]];
   const received = yes.map((_, i) => (end[i] as number) - (begin[i] as number));
-  const frames = yes.map((client) => client.messages.filter((m) => m.type === 'output'));
-  const chars = frames.flat().reduce((sum, m) => sum + m.data.length, 0);
-  t.diagnostic(`each yes reader received ${Math.min(...received)} to ${Math.max(...received)} characters in ${LOAD_MS / 1000} s; ${Math.round(chars / frames.flat().length)} characters per output frame on average`);
+  const frames = yes.reduce((sum, client) => sum + client.outputFrames, 0);
+  const bytes = yes.reduce((sum, client) => sum + client.offset, 0);
+  t.diagnostic(`each yes reader received ${Math.min(...received)} to ${Math.max(...received)} bytes in ${LOAD_MS / 1000} s; ${Math.round(bytes / frames)} bytes per output frame on average`);
   yes.forEach((client, i) => {
     for (let third = 1; third <= 3; third++) {
       const before = (progress[third - 1] as number[])[i] as number;
@@ -443,10 +445,10 @@ test('a reader that stopped reading held the runner to one window; reading again
   stalledDrained = stalled.end;
   const dropped = stalled.closeCode !== null;
   t.diagnostic(
-    `stalled reader: ${stalledAtPause} characters before it stopped reading, ${stalledDrained} once it read what was waiting (window ${FlowControl.highWatermark}); ` +
+    `stalled reader: ${stalledAtPause} bytes before it stopped reading, ${stalledDrained} once it read what was waiting (window ${FlowControl.highWatermark}); ` +
       (dropped ? `the runner had dropped its socket (close ${stalled.closeCode})` : 'its socket was still open'),
   );
-  assert.ok(stalledDrained <= STALLED_OUTPUT_LIMIT, `the pty paused: ${stalledDrained} characters were sent unacknowledged, at most ${STALLED_OUTPUT_LIMIT}`);
+  assert.ok(stalledDrained <= STALLED_OUTPUT_LIMIT, `the pty paused: ${stalledDrained} bytes were sent unacknowledged, at most ${STALLED_OUTPUT_LIMIT}`);
 
   if (dropped) {
     // The page reconnects with the offset it holds and gets the rest from the replay buffer.
@@ -454,7 +456,7 @@ test('a reader that stopped reading held the runner to one window; reading again
     const welcome = stalled.welcomes.at(-1);
     assert.equal(welcome?.resumed, true);
     assert.equal(welcome?.seq, stalledDrained, 'the replay starts where the reader stopped');
-    assert.equal(welcome?.truncated, false, `nothing it missed had left the replay buffer (${REPLAY_LIMIT} characters)`);
+    assert.equal(welcome?.truncated, false, `nothing it missed had left the replay buffer (${REPLAY_LIMIT} bytes)`);
   }
   stalled.resumeReading();
   const target = stalledDrained + 10 * FlowControl.highWatermark;

@@ -50,12 +50,14 @@ class ReplayTerminal implements BlockTerminal {
     return () => this.#change.delete(listener);
   }
 
+  /** As the page's terminal reports it: the text, with the frame's byte offsets. */
   #print(data: string): void {
+    const bytes = new TextEncoder().encode(data);
     const seq = this.#seq;
-    this.#seq += data.length;
-    const marks = this.#marks.feed(data, seq);
+    this.#seq += bytes.length;
+    const marks = this.#marks.feed(bytes, seq);
     for (const mark of marks) this.atShellPrompt = mark.kind === 'command-start';
-    for (const listener of this.#output) listener({ data, seq, marks });
+    for (const listener of this.#output) listener({ data, seq, end: this.#seq, marks });
     for (const listener of this.#change) listener();
   }
 }

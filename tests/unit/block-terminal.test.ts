@@ -44,8 +44,8 @@ class ScriptedClient {
     return Promise.resolve();
   }
 
-  outputSince(offset: number): string {
-    return this.output.slice(offset);
+  outputSince(from: number): string {
+    return this.output.slice(from);
   }
 
   onOutput(listener: (chunk: OutputChunk) => void): () => void {
@@ -73,11 +73,13 @@ class ScriptedClient {
     });
   }
 
+  /** As the runner sends it: bytes, numbered in bytes, with their text. */
   print(data: string): void {
-    const chunk = { at: 0, offset: this.offset, data };
-    this.marks.push(...this.#reader.feed(data, this.offset));
+    const bytes = new TextEncoder().encode(data);
+    const chunk = { at: 0, offset: this.offset, bytes, data };
+    this.marks.push(...this.#reader.feed(bytes, this.offset));
     this.output += data;
-    this.offset += data.length;
+    this.offset += bytes.length;
     for (const listener of this.#listeners) listener(chunk);
     for (const waiter of [...this.#waiters]) waiter();
   }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AckTracker, FlowControl, SendWindow } from '../../src/protocol/flow.ts';
+import { MAX_EARLY_BYTES } from '../../src/terminal/early-socket.ts';
+import { MAX_OUTPUT_FRAME, REPLAY_LIMIT } from '../../runner/terminal.ts';
 
 test('the watermarks are ordered and the ack step fits the window', () => {
   assert.ok(FlowControl.lowWatermark < FlowControl.highWatermark);
@@ -72,4 +74,8 @@ test('end to end, a producer paced by the window never has more than high + one 
   }
   assert.ok(maxInFlight <= FlowControl.highWatermark + chunk, `in flight peaked at ${maxInFlight}`);
   assert.ok(produced > 10_000_000, 'the producer kept going');
+});
+
+test('the page holds, before its terminal exists, a whole replay and a window of output after it', () => {
+  assert.ok(MAX_EARLY_BYTES >= REPLAY_LIMIT + FlowControl.highWatermark + MAX_OUTPUT_FRAME, `${MAX_EARLY_BYTES} bytes`);
 });

@@ -22,6 +22,9 @@ class FakeClient implements TerminalClient {
   send(message: ServerMessage): void {
     this.messages.push(message);
   }
+  sendOutput(): void {
+    // No shell ever opens with these providers: no output to keep.
+  }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
   }

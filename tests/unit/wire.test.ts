@@ -1,6 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeCodeFor, decodeClientMessage, decodeServerMessage, encode, errorCode, MAX_CLIENT_FRAME_BYTES, type DecodeErrorCode } from '../../src/protocol/wire.ts';
+import {
+  CLOSE_FOR_ERROR,
+  CloseCode,
+  closeCodeFor,
+  decodeClientMessage,
+  decodeServerMessage,
+  encode,
+  encodeOutputFrame,
+  errorCode,
+  MAX_CLIENT_FRAME_BYTES,
+  OUTPUT_HEADER_BYTES,
+  outputFramePayload,
+  type DecodeErrorCode,
+} from '../../src/protocol/wire.ts';
 
 const hello = { type: 'hello', v: 1, terminal: 'main', cols: 80, rows: 24 };
 
@@ -70,9 +83,47 @@ test('an invalid-fields error names the field', () => {
 });
 
 test('server messages round-trip through encode and decode', () => {
-  const message = { type: 'output', seq: 42, data: '\u001b[1mhi\u001b[0m 你好' } as const;
+  const message = { type: 'status', stage: 'creating', detail: 'Creating your sandbox' } as const;
   assert.deepEqual(decodeServerMessage(encode(message)), { ok: true, message });
   assert.equal(decodeServerMessage('{"type":"hello"}').ok, false);
+  assert.equal(codeOfServer(JSON.stringify({ type: 'output', seq: 0, data: 'x' })), 'unknown-type', 'output is never JSON');
+});
+
+function codeOfServer(frame: string | Uint8Array): string {
+  const decoded = decodeServerMessage(frame);
+  return decoded.ok ? 'ok' : decoded.code;
+}
+
+test('an output frame is an 8-byte big-endian offset and the bytes, untouched', () => {
+  const data = new TextEncoder().encode('\u001b[1mhi\u001b[0m 你好');
+  const seq = 2 ** 40 + 7;
+  const frame = encodeOutputFrame(seq, [data.subarray(0, 5), data.subarray(5)]);
+  assert.equal(OUTPUT_HEADER_BYTES, 8);
+  assert.deepEqual([...frame.subarray(0, 8)], [0, 0, 1, 0, 0, 0, 0, 7]);
+  assert.deepEqual(outputFramePayload(frame), data);
+  const decoded = decodeServerMessage(frame);
+  assert.ok(decoded.ok);
+  assert.deepEqual(decoded.message, { type: 'output', seq, data });
+  // As the browser hands it over (an ArrayBuffer), and as ws does (a Buffer, a view into a larger pool).
+  assert.deepEqual(decodeServerMessage(frame.slice().buffer), { ok: true, message: { type: 'output', seq, data } });
+  const pooled = Buffer.concat([Buffer.from('junk'), frame]).subarray(4);
+  assert.deepEqual(decodeServerMessage(pooled), { ok: true, message: { type: 'output', seq, data: pooled.subarray(8) } });
+  assert.deepEqual(decodeServerMessage(encodeOutputFrame(Number.MAX_SAFE_INTEGER, [])), { ok: true, message: { type: 'output', seq: Number.MAX_SAFE_INTEGER, data: new Uint8Array() } });
+});
+
+test('bad output frames get their own code, and offsets outside the safe range are refused', () => {
+  assert.equal(codeOfServer(new Uint8Array([0, 0, 0])), 'bad-output-frame', 'shorter than the header');
+  assert.equal(codeOfServer(new Uint8Array([0, 0x20, 0, 0, 0, 0, 0, 0])), 'bad-output-frame', '2^53: beyond a safe integer');
+  assert.throws(() => encodeOutputFrame(-1, []), RangeError);
+  assert.throws(() => encodeOutputFrame(2 ** 53, []), RangeError);
+  assert.throws(() => encodeOutputFrame(1.5, []), RangeError);
+  assert.equal(codeOf(encodeOutputFrame(0, [new Uint8Array([1])])), 'not-text', 'an output frame sent by a client is still refused');
+});
+
+test('the out-of-sequence close code is this protocol\'s own, apart from the runner\'s error codes', () => {
+  assert.equal(CloseCode.outputOutOfSequence, 4416);
+  assert.ok(!Object.values(CLOSE_FOR_ERROR).includes(CloseCode.outputOutOfSequence as never), 'only a client closes with it');
+  assert.equal(new Set(Object.values(CloseCode)).size, Object.values(CloseCode).length, 'every close code is distinct');
 });
 
 test('multi-byte frames under the cap are measured in UTF-8 bytes and let through', () => {

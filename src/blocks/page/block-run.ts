@@ -114,10 +114,10 @@ class BlockRun {
     const atShell = this.#terminal.atShellPrompt;
     const watch = new BlockWatch({ command, prompt }, atShell);
     let next: number | null = null;
-    const stop = this.#terminal.onOutput(({ data, seq }: TerminalOutput) => {
+    const stop = this.#terminal.onOutput(({ data, seq, end }: TerminalOutput) => {
       // A gap (a resumed session that lost output): keep the text as it came, with the gap as blanks.
       const gap = next === null ? 0 : Math.max(0, seq - next);
-      next = seq + data.length;
+      next = end;
       watch.feed(''.padEnd(gap, ' ') + data);
     });
     this.#disposers.push(stop);

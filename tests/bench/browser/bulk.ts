@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { BULK_COMMAND } from '../peers/bulk-output.ts';
 import { TerminalPage, type Target } from './arms.ts';
 import { cpuMs, HeapSampler, pageMetrics, rssBytes, RssSampler } from './sampling.ts';
+import { decodeServerMessage } from '../../../src/protocol/wire.ts';
 
 /** `$((1+1))` so the marker the page waits for is not in the echoed command line. */
 export const BULK_LINE = `${BULK_COMMAND}; echo DONE-$((1+1))`;
@@ -129,7 +130,7 @@ export interface InFlight {
 /**
  * The bulk line once more, with every WebSocket frame reported through CDP (which slows the run, so
  * it is not timed): ours acknowledges parsed output with `{"type":"ack","upTo"}` after receiving
- * `{"type":"output","seq","data"}`; WeTTY commits with socket.io `["commit",n]` after `["data",s]`.
+ * binary output frames (a byte offset, then the bytes); WeTTY commits with socket.io `["commit",n]` after `["data",s]`.
  */
 export async function measureInFlight(browser: Browser, target: Target): Promise<InFlight> {
   const tp = await TerminalPage.open(browser, target);
@@ -138,7 +139,7 @@ export async function measureInFlight(browser: Browser, target: Target): Promise
     await sleep(QUIET_MS);
     const state = { received: 0, acked: 0, maxInFlight: 0, frames: 0, chars: 0, acks: 0 };
     tp.cdp.on('Network.webSocketFrameReceived', ({ response }) => {
-      const data = outputOf(target, response.payloadData);
+      const data = outputOf(target, response.payloadData, response.opcode);
       if (data === null) return;
       // Ours acknowledged everything before the first frame seen (the terminal was idle).
       if (state.frames === 0 && target.kind === 'ours') state.acked = data.seq;
@@ -161,12 +162,13 @@ export async function measureInFlight(browser: Browser, target: Target): Promise
   }
 }
 
-/** The output a frame carries (ours: with its offset), or null for any other frame. */
-function outputOf(target: Target, payload: string): { seq: number; length: number } | null {
+/** The output a frame carries (ours: with its offset, in bytes), or null for any other frame. */
+function outputOf(target: Target, payload: string, opcode: number): { seq: number; length: number } | null {
   if (target.kind === 'ours') {
-    if (!payload.startsWith('{"type":"output"')) return null;
-    const message = JSON.parse(payload) as { seq: number; data: string };
-    return { seq: message.seq, length: message.data.length };
+    // Ours sends output in binary frames (CDP gives them base64, opcode 2).
+    if (opcode !== 2) return null;
+    const decoded = decodeServerMessage(Buffer.from(payload, 'base64'));
+    return decoded.ok && decoded.message.type === 'output' ? { seq: decoded.message.seq, length: decoded.message.data.length } : null;
   }
   if (!payload.startsWith('42["data"')) return null;
   const [, data] = JSON.parse(payload.slice(2)) as [string, string];
