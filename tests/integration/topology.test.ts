@@ -187,3 +187,20 @@ test('Sandbox.exec: output and status of a command in the sandbox, and a command
     await sandbox.dispose();
   }
 });
+
+test('the host provider: watching says plainly that the network view is not available, and the shell goes on', async () => {
+  const host = await startRunner({ LAB_PROVIDER: 'host' });
+  try {
+    const reader = await openSession(host);
+    const said: TopologyMessage[] = [];
+    reader.onTopology((message) => said.push(message));
+    reader.watchTopology(true);
+    await reader.until(() => said.length > 0, 30_000, 'an answer to watch-topology');
+    assert.deepEqual(said, [{ type: 'topology-failed', message: 'The network view is not available with the host provider: it would show every container and network of the machine the runner runs on.' }]);
+    const { exitCode } = await reader.run('true');
+    assert.equal(exitCode, 0);
+    await reader.close();
+  } finally {
+    await host.stop();
+  }
+});
