@@ -20,7 +20,7 @@
  * Run: node tests/bench/topology.ts [rounds]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { connectEngine } from '../../runner/docker.ts';
 import { createLogger } from '../../runner/log.ts';
 import { DindProvider } from '../../runner/sandbox/dind.ts';
@@ -32,6 +32,7 @@ import { openSession } from '../support/lab-client.ts';
 import { startRunner } from '../support/runner-process.ts';
 
 const rounds = Number(process.argv[2] ?? 30);
+const loadBefore = loadavg()[0] as number;
 const image = process.env.LAB_SANDBOX_IMAGE ?? 'docker-network-lab/sandbox:latest';
 
 const REDIS_SECTION = [
@@ -137,7 +138,7 @@ const engine = (await connectEngine().version()).Version;
 const lines = [
   '# One snapshot of a sandbox\'s network',
   '',
-  `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, Docker engine ${engine}; ${rounds} rounds per arm, interleaved. Other work shared the machine.`,
+  `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, Docker engine ${engine}; ${rounds} rounds per arm, interleaved. Load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] as number).toFixed(1)} after: other work shared the machine, and every arm slows with it.`,
   '',
   `The sandbox after the tutorial's Redis section: ${summary}. Snapshot ${kb(snapshotBytes)} as JSON (the collector's raw output ${kb(rawBytes)}); the frame limit for a snapshot is 256 KiB (MAX_TOPOLOGY_BYTES).`,
   '',
