@@ -241,8 +241,8 @@ export class Session {
     if (terminal) this.#store.delete(terminal);
     this.#terminals.delete(name);
     this.#clients.delete(name);
-    if (client) this.#topology.unwatch(client);
     if (client) {
+      this.#topology.unwatch(client);
       client.send({ type: 'ended', reason: 'exit', exitCode });
       client.close(CloseCode.sessionEnded, 'exit');
     }
