@@ -69,6 +69,9 @@ function openSocket(url: string, options: ConnectOptions): Promise<WebSocket> {
   });
 }
 
+/** What the runner says about the sandbox's network. */
+export type TopologyMessage = Extract<ServerMessage, { type: 'topology' | 'topology-failed' }>;
+
 export class LabClient {
   #socket: WebSocket;
   readonly messages: ServerMessage[] = [];
@@ -92,6 +95,7 @@ export class LabClient {
   readonly #decoder = new TextDecoder('utf-8');
   /** The offset the next output frame must start at; null until a welcome says. */
   #expected: number | null = null;
+  readonly #topologyListeners = new Set<(message: TopologyMessage) => void>();
   #tracker = new AckTracker();
   #waiters = new Set<() => void>();
   /** Sockets let go by a resume: their close is not the client's. */
@@ -236,6 +240,17 @@ export class LabClient {
     return () => this.#outputListeners.delete(listener);
   }
 
+  /** Starts or stops the runner's `topology` messages on this socket. */
+  watchTopology(on: boolean): void {
+    this.send({ type: 'watch-topology', on });
+  }
+
+  /** Calls `listener` with each `topology` and `topology-failed` message; returns the function that stops it. */
+  onTopology(listener: (message: TopologyMessage) => void): () => void {
+    this.#topologyListeners.add(listener);
+    return () => this.#topologyListeners.delete(listener);
+  }
+
   /** Resolves with the first message of `type` (already received or still to come). */
   async message<T extends ServerMessage['type']>(type: T, timeoutMs = 90_000): Promise<Extract<ServerMessage, { type: T }>> {
     await this.until(() => this.messages.some((m) => m.type === type), timeoutMs, `a ${type} message`);
@@ -297,6 +312,7 @@ export class LabClient {
     const message = decoded.message;
     if (message.type !== 'output') {
       this.messages.push(message);
+      if (message.type === 'topology' || message.type === 'topology-failed') for (const listener of this.#topologyListeners) listener(message);
       if (message.type === 'welcome') {
         // A welcome on a fresh client, or on a resume that found output trimmed, starts the stream
         // there; what the decoder held of a character before a gap will not be completed.
