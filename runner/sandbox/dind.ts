@@ -12,6 +12,7 @@ import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { RunnerConfig } from '../config.ts';
+import { attachPath, directShell, findNamespaceInit, type AttachPath, type NamespaceInit } from './attach.ts';
 import { CgroupFences } from './cgroup-fence.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
@@ -78,6 +79,8 @@ export class DindProvider implements SandboxProvider {
   readonly #options: DindOptions;
   readonly #log: Logger;
   readonly #fences: CgroupFences;
+  /** How terminals reach a sandbox's shell (runner/sandbox/attach.ts): decided once, said once. */
+  readonly #attach: AttachPath;
   readonly #boots = pLimit(Math.max(2, availableParallelism()));
   #network: Promise<void> | null = null;
   #warm: Promise<DindSandbox>[] = [];
@@ -96,6 +99,9 @@ export class DindProvider implements SandboxProvider {
     this.#options = options;
     this.#log = log;
     this.#fences = new CgroupFences(log);
+    this.#attach = attachPath();
+    if (this.#attach.kind === 'direct') log.info('sandbox terminals attach directly (nsenter into the sandbox\'s namespaces; no daemon relays them)');
+    else log.info('sandbox terminals attach through docker exec', { reason: this.#attach.reason });
     this.#unavailable = process.env.DOCKER_HOST ? null : checkUserNamespaces();
     if (this.#unavailable) {
       // Said at start, where the operator looks; no sandbox starts until it is fixed (no fallback).
@@ -195,8 +201,9 @@ export class DindProvider implements SandboxProvider {
       const logs = await this.#followLogs(container);
       onProgress('starting-engine', 'Starting its Docker engine');
       await this.#waitReady(container, logs);
+      const init = this.#attach.kind === 'direct' ? await namespaceInit(container) : null;
       this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
-      return new DindSandbox(container, name, this.#log, () => this.#fences.remove(name));
+      return new DindSandbox(container, name, this.#log, () => this.#fences.remove(name), init);
     } catch (error) {
       if (container) await removeContainer(container, this.#log);
       this.#fences.remove(name);
@@ -314,21 +321,25 @@ class DindSandbox implements Sandbox {
   readonly #container: Docker.Container;
   readonly #log: Logger;
   readonly #unfence: () => void;
+  /** Where the direct attach path enters; null: terminals go through `docker exec`. */
+  readonly #init: NamespaceInit | null;
   #disposed: Promise<void> | null = null;
 
-  constructor(container: Docker.Container, name: string, log: Logger, unfence: () => void) {
+  constructor(container: Docker.Container, name: string, log: Logger, unfence: () => void, init: NamespaceInit | null) {
     this.#container = container;
     this.name = name;
     this.#log = log;
     this.#unfence = unfence;
+    this.#init = init;
   }
 
   shell(): ShellCommand {
+    if (this.#init) return directShell(this.#init, LAB_SHELL, { ...SHELL_ENV, PATH: SANDBOX_PATH });
     return {
       file: 'docker',
       // `docker exec` lands as the container's root, outside the sandbox's user namespace; enter.sh
       // joins it (nsenter), still in the container's cgroup, so the fence's limits hold the shell too.
-      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-e', 'HOME=/root', this.name, '/lab/enter.sh', 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
+      args: ['exec', '-it', ...Object.entries(SHELL_ENV).flatMap(([key, value]) => ['-e', `${key}=${value}`]), this.name, '/lab/enter.sh', ...LAB_SHELL],
       // The docker client needs only where its engine is; nothing of the runner's own is passed on.
       env: pick(process.env, ['PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']),
     };
@@ -346,6 +357,21 @@ class DindSandbox implements Sandbox {
   dispose(): Promise<void> {
     this.#disposed ??= removeContainer(this.#container, this.#log).then(this.#unfence);
     return this.#disposed;
+  }
+}
+
+/** The reader's shell, and what it finds in its environment (the image's PATH on the direct path). */
+const LAB_SHELL = ['bash', '--rcfile', '/etc/lab/bashrc', '-i'];
+const SHELL_ENV = { TERM: 'xterm-256color', LANG: 'C.UTF-8', HOME: '/root' };
+const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Where a booted sandbox's terminals enter, for the direct attach path. */
+async function namespaceInit(container: Docker.Container): Promise<NamespaceInit> {
+  const info = await container.inspect();
+  try {
+    return findNamespaceInit(info.State.Pid, info.Id);
+  } catch (error) {
+    throw new SandboxError('sandbox-failed', `The sandbox booted, but its shell cannot be reached: ${(error as Error).message}`, { cause: error });
   }
 }
 
