@@ -6,6 +6,7 @@
  * the most output in flight (received by the page, not yet acknowledged).
  */
 import type { Browser } from 'playwright-core';
+import { decodeClientMessage, decodeServerMessage } from '../../../src/protocol/wire.ts';
 import { BULK_COMMAND } from '../peers/bulk-output.ts';
 import { TerminalPage, type Target } from './arms.ts';
 import { cpuMs, HeapSampler, pageMetrics, rssBytes, RssSampler } from './sampling.ts';
@@ -161,12 +162,16 @@ export async function measureInFlight(browser: Browser, target: Target): Promise
   }
 }
 
-/** The output a frame carries (ours: with its offset), or null for any other frame. */
+/**
+ * The output a frame carries (ours: with its offset), or null for any other frame. Ours is read
+ * with the protocol's own decoder, never parsed here: when output frames change form (binary
+ * frames, issue 12), this follows the protocol module.
+ */
 function outputOf(target: Target, payload: string): { seq: number; length: number } | null {
   if (target.kind === 'ours') {
-    if (!payload.startsWith('{"type":"output"')) return null;
-    const message = JSON.parse(payload) as { seq: number; data: string };
-    return { seq: message.seq, length: message.data.length };
+    const decoded = decodeServerMessage(payload);
+    if (!decoded.ok || decoded.message.type !== 'output') return null;
+    return { seq: decoded.message.seq, length: decoded.message.data.length };
   }
   if (!payload.startsWith('42["data"')) return null;
   const [, data] = JSON.parse(payload.slice(2)) as [string, string];
@@ -174,6 +179,9 @@ function outputOf(target: Target, payload: string): { seq: number; length: numbe
 }
 
 function ackOf(target: Target, payload: string): number | null {
-  if (target.kind === 'ours') return payload.startsWith('{"type":"ack"') ? (JSON.parse(payload) as { upTo: number }).upTo : null;
+  if (target.kind === 'ours') {
+    const decoded = decodeClientMessage(payload);
+    return decoded.ok && decoded.message.type === 'ack' ? decoded.message.upTo : null;
+  }
   return payload.startsWith('42["commit"') ? (JSON.parse(payload.slice(2)) as [string, number])[1] : null;
 }
