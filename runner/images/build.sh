@@ -201,7 +201,8 @@ recipe_sandbox() { # SANDBOX_ROOTFS (shaped in place)
 # Boots the freshly imported sandbox once, as the runner does (runner/sandbox/dind.ts) but on a volume,
 # so its engine loads /lab/images.tar; then adds the engine's image store (/var/lib/docker/image and
 # overlay2) to the final image at /lab/docker-store. A sandbox's /var/lib/docker is a size-limited
-# tmpfs; boot.sh copies the store into it (tens of ms) instead of `docker load` (about a second).
+# tmpfs; boot.sh copies the store's metadata into it and mounts the layers from the image read-only
+# (a few ms, and no copy of the images in the sandbox's memory) instead of `docker load` (about a second).
 # The engine runs in the sandbox's user namespace, so the store's files belong to the mapped range
 # (uid 100000 and up), as every sandbox's engine needs them.
 recipe_sandbox_bake() { # STAGE-IMAGE FINAL-IMAGE

@@ -5,6 +5,7 @@
  * root is uid 100000 of the machine (see CAPS below and the README's Security section). The image
  * and its boot script live in runner/images/.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PassThrough, Writable, type Readable } from 'node:stream';
@@ -12,6 +13,7 @@ import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { RunnerConfig } from '../config.ts';
+import { attachPath, directShell, findNamespaceInit, type AttachPath, type NamespaceInit } from './attach.ts';
 import { CgroupFences } from './cgroup-fence.ts';
 import type { Logger } from '../log.ts';
 import { SandboxError, type ExecOptions, type ExecResult, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
@@ -78,6 +80,8 @@ export class DindProvider implements SandboxProvider {
   readonly #options: DindOptions;
   readonly #log: Logger;
   readonly #fences: CgroupFences;
+  /** How terminals reach a sandbox's shell (runner/sandbox/attach.ts): decided once, said once. */
+  readonly #attach: AttachPath;
   readonly #boots = pLimit(Math.max(2, availableParallelism()));
   #network: Promise<void> | null = null;
   #warm: Promise<DindSandbox>[] = [];
@@ -96,6 +100,9 @@ export class DindProvider implements SandboxProvider {
     this.#options = options;
     this.#log = log;
     this.#fences = new CgroupFences(log);
+    this.#attach = attachPath();
+    if (this.#attach.kind === 'direct') log.info('sandbox terminals attach directly (nsenter into the sandbox\'s namespaces; no daemon relays them)');
+    else log.info('sandbox terminals attach through docker exec', { reason: this.#attach.reason });
     this.#unavailable = process.env.DOCKER_HOST ? null : checkUserNamespaces();
     if (this.#unavailable) {
       // Said at start, where the operator looks; no sandbox starts until it is fixed (no fallback).
@@ -195,8 +202,9 @@ export class DindProvider implements SandboxProvider {
       const logs = await this.#followLogs(container);
       onProgress('starting-engine', 'Starting its Docker engine');
       await this.#waitReady(container, logs);
+      const init = this.#attach.kind === 'direct' ? await namespaceInit(container) : null;
       this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
-      return new DindSandbox(container, name, this.#log, () => this.#fences.remove(name));
+      return new DindSandbox(container, name, this.#log, () => this.#fences.remove(name), init);
     } catch (error) {
       if (container) await removeContainer(container, this.#log);
       this.#fences.remove(name);
@@ -314,21 +322,25 @@ class DindSandbox implements Sandbox {
   readonly #container: Docker.Container;
   readonly #log: Logger;
   readonly #unfence: () => void;
+  /** Where the direct attach path enters; null: terminals go through `docker exec`. */
+  readonly #init: NamespaceInit | null;
   #disposed: Promise<void> | null = null;
 
-  constructor(container: Docker.Container, name: string, log: Logger, unfence: () => void) {
+  constructor(container: Docker.Container, name: string, log: Logger, unfence: () => void, init: NamespaceInit | null) {
     this.#container = container;
     this.name = name;
     this.#log = log;
     this.#unfence = unfence;
+    this.#init = init;
   }
 
   shell(): ShellCommand {
+    if (this.#init) return directShell(this.#init, LAB_SHELL, { ...SHELL_ENV, PATH: SANDBOX_PATH });
     return {
       file: 'docker',
       // `docker exec` lands as the container's root, outside the sandbox's user namespace; enter.sh
       // joins it (nsenter), still in the container's cgroup, so the fence's limits hold the shell too.
-      args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-e', 'LANG=C.UTF-8', '-e', 'HOME=/root', this.name, '/lab/enter.sh', 'bash', '--rcfile', '/etc/lab/bashrc', '-i'],
+      args: ['exec', '-it', ...Object.entries(SHELL_ENV).flatMap(([key, value]) => ['-e', `${key}=${value}`]), this.name, '/lab/enter.sh', ...LAB_SHELL],
       // The docker client needs only where its engine is; nothing of the runner's own is passed on.
       env: pick(process.env, ['PATH', 'HOME', 'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']),
     };
@@ -350,8 +362,37 @@ class DindSandbox implements Sandbox {
 
   exec(argv: string[], options: ExecOptions): Promise<ExecResult> {
     if (this.#disposed) return Promise.reject(new SandboxError('sandbox-failed', 'The sandbox is gone.'));
-    return execIn(this.#container, argv, options);
+    return this.#init ? execDirect(this.#init, argv, options) : execIn(this.#container, argv, options);
   }
+}
+
+/** A command's time limit inside the sandbox, for timeout(1). */
+function killAfter(argv: string[], options: ExecOptions): string[] {
+  return ['timeout', '-s', 'KILL', Math.max(0.1, options.timeoutMs / 1000).toFixed(1), ...argv];
+}
+
+/**
+ * One command in a sandbox's namespaces on the direct attach path: attach.sh, as a reader's
+ * terminal enters (the sandbox's cgroups, no-new-privs, its user namespace first), without a
+ * tty and without the engine's exec (a runc start-up per command: most of a topology snapshot's
+ * time on that path).
+ */
+function execDirect(init: NamespaceInit, argv: string[], options: ExecOptions): Promise<ExecResult> {
+  const command = directShell(init, killAfter(argv, options), { ...SHELL_ENV, PATH: SANDBOX_PATH });
+  const maxBytes = options.maxBytes ?? 16 * 1024 ** 2;
+  return new Promise((resolve, reject) => {
+    execFile(command.file, command.args, { env: command.env, maxBuffer: maxBytes, timeout: options.timeoutMs + 1_000, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (!error) return resolve({ stdout, stderr, code: 0 });
+      const failure = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+      if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new SandboxError('sandbox-failed', `A command in the sandbox printed more than ${maxBytes} bytes.`));
+      if (typeof failure.code !== 'number') {
+        if (failure.killed) return resolve({ stdout, stderr, code: null }); // the runner's own limit
+        return reject(new SandboxError('sandbox-failed', `Could not run a command in the sandbox: ${failure.message}`, { cause: error }));
+      }
+      // timeout(1) with -s KILL says 137 when it had to kill the command.
+      resolve({ stdout, stderr, code: failure.code === 137 ? null : failure.code });
+    });
+  });
 }
 
 /**
@@ -361,11 +402,10 @@ class DindSandbox implements Sandbox {
  */
 async function execIn(container: Docker.Container, argv: string[], options: ExecOptions): Promise<ExecResult> {
   const maxBytes = options.maxBytes ?? 16 * 1024 ** 2;
-  const seconds = Math.max(0.1, options.timeoutMs / 1000).toFixed(1);
   let exec: Docker.Exec;
   let stream: NodeJS.ReadWriteStream;
   try {
-    exec = await container.exec({ Cmd: ['/lab/enter.sh', 'timeout', '-s', 'KILL', seconds, ...argv], AttachStdout: true, AttachStderr: true, Tty: false });
+    exec = await container.exec({ Cmd: ['/lab/enter.sh', ...killAfter(argv, options)], AttachStdout: true, AttachStderr: true, Tty: false });
     stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadWriteStream;
   } catch (error) {
     if (isEngineDown(error)) throw engineUnavailable(error);
@@ -407,6 +447,21 @@ async function execIn(container: Docker.Container, argv: string[], options: Exec
       );
     });
   });
+}
+
+/** The reader's shell, and what it finds in its environment (the image's PATH on the direct path). */
+const LAB_SHELL = ['bash', '--rcfile', '/etc/lab/bashrc', '-i'];
+const SHELL_ENV = { TERM: 'xterm-256color', LANG: 'C.UTF-8', HOME: '/root' };
+const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Where a booted sandbox's terminals enter, for the direct attach path. */
+async function namespaceInit(container: Docker.Container): Promise<NamespaceInit> {
+  const info = await container.inspect();
+  try {
+    return findNamespaceInit(info.State.Pid, info.Id);
+  } catch (error) {
+    throw new SandboxError('sandbox-failed', `The sandbox booted, but its shell cannot be reached: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function tmpfs(target: string, sizeBytes: number, mode: number): Docker.MountSettings {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connectTo } from '../support/lab-client.ts';
 import { startRunner } from '../support/runner-process.ts';
 import { footprint, sandboxNetworkExists, settlesTo } from '../support/engine.ts';
+import { openSession } from '../support/sandbox-view.ts';
 
 test('a session creates a network in its sandbox, sees it, and leaves nothing behind', async () => {
   const runner = await startRunner({ LAB_PROVIDER: 'dind' });
@@ -49,4 +50,32 @@ test('a session creates a network in its sandbox, sees it, and leaves nothing be
   }
   assert.deepEqual(await settlesTo(before), before);
   assert.equal(await sandboxNetworkExists(), false, 'and the runner removes its network when it stops');
+});
+
+test("Ctrl-C reaches the sandbox shell's foreground job: `sleep 100` and `yes` end with status 130, and the shell's job control works", async () => {
+  const runner = await startRunner({ LAB_PROVIDER: 'dind' });
+  try {
+    const { client } = await openSession(runner);
+    // The shell runs with job control on a terminal of its own (the pty is its controlling terminal).
+    const monitor = await client.run('[[ $- == *m* ]] && tty -s && echo job-control-$((6*7))');
+    assert.equal(monitor.exitCode, 0, monitor.output);
+    assert.match(monitor.output, /^job-control-42\r?$/m);
+    for (const command of ['sleep 100', 'yes']) {
+      await client.run('true');
+      const from = client.marks.length;
+      client.type(`${command}\r`);
+      await client.nextMark('command-executed', from, 30_000);
+      if (command === 'yes') await client.waitForOutput(/(?:y\r?\n){3}/);
+      client.interrupt();
+      // Far less than sleep's 100 s; `yes` never ends on its own. The time it takes is the bench's.
+      const finished = await client.nextMark('command-finished', from, 30_000);
+      assert.equal(finished.exitCode, 130, `${command} ended by SIGINT`);
+    }
+    const jobs = await client.run('sleep 100 & jobs; kill %1; wait; echo after-$((6*7))');
+    assert.match(jobs.output, /\[1\]\+\s+Running\s+sleep 100 &/);
+    assert.match(jobs.output, /^after-42\r?$/m);
+    await client.close();
+  } finally {
+    await runner.stop();
+  }
 });

@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { docker } from '../support/engine.ts';
 import { findings, machineFacts, probeCommand, type MachineFacts } from '../support/escape-probes.ts';
 import type { LabClient } from '../support/lab-client.ts';
@@ -24,6 +24,7 @@ type Findings = Map<string, Record<string, string>>;
 
 let runner: RunningRunner;
 let reader: LabClient;
+let sandboxId: string;
 let facts: MachineFacts;
 /** What the reader's shell found, and what a privileged container the reader started found. */
 const found: Record<'shell' | 'privileged', Findings> = { shell: new Map(), privileged: new Map() };
@@ -35,7 +36,7 @@ before(async () => {
   const info = (await docker.info()) as { ID: string; DockerRootDir: string };
   facts = machineFacts(info.ID, info.DockerRootDir);
   runner = await startRunner(RUNNER_ENV);
-  ({ client: reader } = await openSession(runner));
+  ({ client: reader, sandbox: { id: sandboxId } } = await openSession(runner));
   const shell = await reader.run(probeCommand(facts), PROBE_TIMEOUT_MS);
   found.shell = findings(shell.output);
   assert.deepEqual(found.shell.get('done'), { ok: '1' }, `the probe ran to its end: ${shell.output.slice(-2000)}`);
@@ -142,4 +143,78 @@ for (const where of ['shell', 'privileged'] as const) {
     const sockets = route(where, 'docker_socket');
     assert.equal(sockets.machine_engine, '0', JSON.stringify(sockets));
   });
+}
+
+/** The runner attaches terminals directly (nsenter, runner/sandbox/attach.ts) when it is root on the engine's machine. */
+const DIRECT = process.getuid?.() === 0 && !process.env.DOCKER_HOST;
+
+/** The processes below `pid` on the machine, with their status lines. */
+function descendants(pid: number): { pid: number; status: Record<string, string> }[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = /^PPid:\s*(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+      if (ppid) parents.set(Number(entry), Number(ppid));
+    } catch {
+      // The process ended while the table was read: it is below no one now.
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let up = parents.get(p); up !== undefined; up = parents.get(up)) if (up === pid) return true;
+    return false;
+  };
+  return [...parents.keys()].filter(below).flatMap((p) => {
+    try {
+      const status = Object.fromEntries(readFileSync(`/proc/${p}/status`, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+      return [{ pid: p, status }];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
+}
+
+test("the runner says once which way terminals reach a sandbox: directly when it is root on the engine's machine", () => {
+  const said = runner.logs().split('\n').filter((line) => line.includes('sandbox terminals attach'));
+  assert.equal(said.length, 1, said.join('\n'));
+  assert.match(said[0] ?? '', DIRECT ? /attach directly/ : /attach through docker exec/);
+});
+
+test("the reader's shell, seen from the machine: uid 100000, no-new-privs, in the sandbox's user namespace and cgroups; no process of the runner's terminals is the machine's root", (t) => {
+  if (!DIRECT) return t.skip('terminals go through docker exec here (the runner is not root on the engine\'s machine)');
+  const runnerPid = Number(runner.owner.split('@')[0]);
+  const below = descendants(runnerPid);
+  assert.ok(below.length >= 2, `the terminal's processes below the runner: ${JSON.stringify(below.map((p) => p.status.Name))}`);
+  for (const { pid, status } of below) {
+    assert.equal(status.Uid, '100000\t100000\t100000\t100000', `${status.Name} (${pid}): uid`);
+    assert.equal(status.Gid, '100000\t100000\t100000\t100000', `${status.Name} (${pid}): gid`);
+    assert.equal(status.NoNewPrivs, '1', `${status.Name} (${pid}): no-new-privs`);
+    assert.notEqual(readlinkSync(`/proc/${pid}/ns/user`), facts.namespaces.user, `${status.Name} (${pid}): not in the machine's user namespace, so no capability there`);
+  }
+  const shells = below.filter(({ status }) => status.Name === 'bash');
+  assert.equal(shells.length, 1, 'one shell');
+  const shell = shells[0]!.pid;
+  // The sandbox container's own cgroups, as its init (outside the user namespace) is in them.
+  const tini = Number(/^\d+/.exec(readFileSync(`/proc/${readdirSync('/proc').find((e) => /^\d+$/.test(e) && safeRead(`/proc/${e}/cgroup`).includes(sandboxId) && safeRead(`/proc/${e}/cmdline`).startsWith('/usr/bin/tini'))}/stat`, 'utf8'))?.[0]);
+  assert.ok(tini > 0, "found the sandbox's init");
+  assert.equal(readFileSync(`/proc/${shell}/cgroup`, 'utf8'), readFileSync(`/proc/${tini}/cgroup`, 'utf8'), "the shell is in the sandbox container's cgroups, under the fence");
+});
+
+test("the reader's shell, seen from inside: no-new-privs, no descriptor of the runner's, its binary not writable, in the same cgroups as the sandbox's pid 1", () => {
+  assert.equal(route('shell', 'shell_nnp').value, '1');
+  // 0, 1 and 2 (the pty), and bash's own 255 (its copy of the terminal).
+  const fds = (route('shell', 'shell_fds').list ?? '').split(',');
+  assert.deepEqual(fds.filter((fd) => !['0', '1', '2', '255'].includes(fd)), [], `the shell's descriptors: ${fds.join(',')}`);
+  const exe = route('shell', 'shell_exe');
+  assert.equal(exe.target, '/usr/bin/bash', "the shell's binary is the sandbox's own bash");
+  assert.ok(refused(exe), `opening /proc/<shell>/exe for writing: ${JSON.stringify(exe)}`);
+  assert.equal(route('shell', 'shell_cgroup').same_as_pid1, '1');
+});
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return ''; // a process that ended, or one this test may not read: not the one sought
+  }
 }

@@ -111,4 +111,12 @@ while read -r sock; do
 done < <(find / -xdev -type s 2>/dev/null; find /run /var/run /tmp -type s 2>/dev/null)
 say docker_socket "sockets=$sockets machine_engine=$machine_engine"
 rmdir /tmp/lab-probe-proc /tmp/lab-probe-cg /tmp/lab-probe-mnt 2>/dev/null
+# The reader's shell itself (the runner's attach path): the process that started this script.
+shell=$PPID
+say shell_nnp "value=$(sed -n 's/^NoNewPrivs:\t*//p' "/proc/$shell/status")"
+say shell_uid "$(sed -n 's/^Uid:\t*/ids=/p' "/proc/$shell/status" | tr '\t' ',')"
+say shell_fds "list=$(ls /proc/$shell/fd | sort -n | paste -sd,)"
+say shell_exe "target=$(readlink "/proc/$shell/exe") $(try_open "/proc/$shell/exe")"
+[ "$(<"/proc/$shell/cgroup")" = "$(</proc/1/cgroup)" ] && same=1 || same=0
+say shell_cgroup "same_as_pid1=$same lines=$(wc -l <"/proc/$shell/cgroup")"
 say done "ok=1"

@@ -6,10 +6,10 @@
  * the most output in flight (received by the page, not yet acknowledged).
  */
 import type { Browser } from 'playwright-core';
+import { decodeClientMessage, decodeServerMessage } from '../../../src/protocol/wire.ts';
 import { BULK_COMMAND } from '../peers/bulk-output.ts';
 import { TerminalPage, type Target } from './arms.ts';
 import { cpuMs, HeapSampler, pageMetrics, rssBytes, RssSampler } from './sampling.ts';
-import { decodeServerMessage } from '../../../src/protocol/wire.ts';
 
 /** `$((1+1))` so the marker the page waits for is not in the echoed command line. */
 export const BULK_LINE = `${BULK_COMMAND}; echo DONE-$((1+1))`;
@@ -176,6 +176,9 @@ function outputOf(target: Target, payload: string, opcode: number): { seq: numbe
 }
 
 function ackOf(target: Target, payload: string): number | null {
-  if (target.kind === 'ours') return payload.startsWith('{"type":"ack"') ? (JSON.parse(payload) as { upTo: number }).upTo : null;
+  if (target.kind === 'ours') {
+    const decoded = decodeClientMessage(payload);
+    return decoded.ok && decoded.message.type === 'ack' ? decoded.message.upTo : null;
+  }
   return payload.startsWith('42["commit"') ? (JSON.parse(payload.slice(2)) as [string, number])[1] : null;
 }

@@ -23,7 +23,7 @@ export interface RunInfo {
 }
 
 const MIB = 1024 * 1024;
-/** The goals, as the project set them (issue 5). */
+/** The goals, as the project set them (issue 5; echo, bulk, Ctrl-C and page open as issue 12 raised them). */
 export const GOALS = {
   echoP50VsWetty: 0.6,
   echoP99VsP50: 3,
@@ -34,8 +34,13 @@ export const GOALS = {
    * this (17 MB stream each run). The first run's one-time growth (heap and JIT warming up) is shown.
    */
   rssFlatBytes: 8 * MIB,
-  ctrlCMs: 200,
-  freshSandboxMs: 3_000,
+  /** Ctrl-C to prompt, in a dind sandbox (issue 12; issue 5 asked 200 ms of the host shell). */
+  ctrlCMs: 150,
+  /** A dind sandbox's figure (echo p50, bulk time, Ctrl-C) at most this times the host shell's. */
+  dindVsHost: 1.15,
+  /** Page open to prompt, fresh sandbox (no warm pool) and from the warm pool, against WeTTY's. */
+  freshOpenVsWetty: 1.2,
+  warmOpenVsWetty: 0.8,
   pageJsBytes: 15 * 1000,
 } as const;
 
@@ -103,12 +108,16 @@ export function renderResults(info: RunInfo, r: SuiteResults): string {
       ),
       '',
     );
-    if (r.echo['ours-host'] && r.echo.wetty) {
-      const vs = p50('ours-host') / p50('wetty');
-      goals.push({ goal: `echo p50 ≤ ${GOALS.echoP50VsWetty}× WeTTY's`, figure: `${ratio(p50('ours-host'), p50('wetty'))} (${ms(p50('ours-host'))} vs ${ms(p50('wetty'))}); vs WeTTY DOM ${ratio(p50('ours-host'), p50('wetty-dom'))}`, met: vs <= GOALS.echoP50VsWetty });
+    for (const id of ['ours-host', 'ours-dind']) {
+      if (!r.echo[id]) continue;
+      const where = id === 'ours-host' ? 'host' : 'dind';
+      if (r.echo.wetty) {
+        goals.push({ goal: `echo p50 ≤ ${GOALS.echoP50VsWetty}× WeTTY's (${where})`, figure: `${ratio(p50(id), p50('wetty'))} (${ms(p50(id))} vs ${ms(p50('wetty'))}); vs WeTTY DOM ${ratio(p50(id), p50('wetty-dom'))}`, met: p50(id) / p50('wetty') <= GOALS.echoP50VsWetty });
+      }
+      goals.push({ goal: `echo p99 ≤ ${GOALS.echoP99VsP50}× p50 (${where})`, figure: `${ratio(p99(id), p50(id))} (${ms(p99(id))} / ${ms(p50(id))})`, met: p99(id) <= GOALS.echoP99VsP50 * p50(id) });
     }
-    if (r.echo['ours-host']) {
-      goals.push({ goal: `echo p99 ≤ ${GOALS.echoP99VsP50}× p50`, figure: `${ratio(p99('ours-host'), p50('ours-host'))} (${ms(p99('ours-host'))} / ${ms(p50('ours-host'))}); dind ${ratio(p99('ours-dind'), p50('ours-dind'))}`, met: p99('ours-host') <= GOALS.echoP99VsP50 * p50('ours-host') });
+    if (r.echo['ours-host'] && r.echo['ours-dind']) {
+      goals.push({ goal: `echo p50: dind ≤ ${GOALS.dindVsHost}× host`, figure: `${ratio(p50('ours-dind'), p50('ours-host'))} (${ms(p50('ours-dind'))} vs ${ms(p50('ours-host'))})`, met: p50('ours-dind') <= GOALS.dindVsHost * p50('ours-host') });
     }
   }
 
@@ -160,8 +169,9 @@ export function renderResults(info: RunInfo, r: SuiteResults): string {
       ),
       '',
     );
-    if (r.bulk['ours-host'] && r.bulk.wetty) {
-      goals.push({ goal: `bulk ≤ ${GOALS.bulkVsWetty}× WeTTY's time`, figure: `${ratio(time('ours-host'), time('wetty'))} (${ms(time('ours-host'))} vs ${ms(time('wetty'))}); vs WeTTY DOM ${ratio(time('ours-host'), time('wetty-dom'))}`, met: time('ours-host') <= GOALS.bulkVsWetty * time('wetty') });
+    for (const id of ['ours-host', 'ours-dind']) {
+      if (!r.bulk[id] || !r.bulk.wetty) continue;
+      goals.push({ goal: `bulk ≤ ${GOALS.bulkVsWetty}× WeTTY's time (${id === 'ours-host' ? 'host' : 'dind'})`, figure: `${ratio(time(id), time('wetty'))} (${ms(time(id))} vs ${ms(time('wetty'))}); vs WeTTY DOM ${ratio(time(id), time('wetty-dom'))}`, met: time(id) <= GOALS.bulkVsWetty * time('wetty') });
     }
     const host = r.bulk['ours-host'];
     if (host && host.length > 0) {
@@ -171,8 +181,13 @@ export function renderResults(info: RunInfo, r: SuiteResults): string {
         figure: `peaks ${host.map((x) => (x.rssPeak / MIB).toFixed(0)).join(', ')} MiB: ${mib(drift)}; first run grew ${mib(host[0] ? growth(host[0]) : NaN)} once (WeTTY peaks ${(r.bulk.wetty ?? []).map((x) => (x.rssPeak / MIB).toFixed(0)).join(', ')} MiB)`,
         met: drift <= GOALS.rssFlatBytes,
       });
-      goals.push({ goal: `Ctrl-C → prompt ≤ ${GOALS.ctrlCMs} ms (host)`, figure: `${ms(ctrlC('ours-host'))} (WeTTY ${ms(ctrlC('wetty'))}, WeTTY DOM ${ms(ctrlC('wetty-dom'))})`, met: ctrlC('ours-host') <= GOALS.ctrlCMs });
-      if (r.bulk['ours-dind']) goals.push({ goal: `Ctrl-C → prompt ≤ ${GOALS.ctrlCMs} ms (dind sandbox)`, figure: ms(ctrlC('ours-dind')), met: ctrlC('ours-dind') <= GOALS.ctrlCMs });
+    }
+    if (r.bulk['ours-dind']) {
+      goals.push({ goal: `Ctrl-C → prompt ≤ ${GOALS.ctrlCMs} ms (dind sandbox)`, figure: `${ms(ctrlC('ours-dind'))} (host ${ms(ctrlC('ours-host'))}, WeTTY ${ms(ctrlC('wetty'))}, WeTTY DOM ${ms(ctrlC('wetty-dom'))})`, met: ctrlC('ours-dind') <= GOALS.ctrlCMs });
+      if (host) {
+        goals.push({ goal: `bulk: dind ≤ ${GOALS.dindVsHost}× host`, figure: `${ratio(time('ours-dind'), time('ours-host'))} (${ms(time('ours-dind'))} vs ${ms(time('ours-host'))})`, met: time('ours-dind') <= GOALS.dindVsHost * time('ours-host') });
+        goals.push({ goal: `Ctrl-C → prompt: dind ≤ ${GOALS.dindVsHost}× host`, figure: `${ratio(ctrlC('ours-dind'), ctrlC('ours-host'))} (${ms(ctrlC('ours-dind'))} vs ${ms(ctrlC('ours-host'))})`, met: ctrlC('ours-dind') <= GOALS.dindVsHost * ctrlC('ours-host') });
+      }
     }
   }
 
@@ -192,8 +207,10 @@ export function renderResults(info: RunInfo, r: SuiteResults): string {
       ),
       '',
     );
-    const ours = r.inflight['ours-host'];
-    if (ours) goals.push({ goal: `≤ ${kb(GOALS.inFlightBytes)} in flight`, figure: `${kb(ours.maxInFlight)} (WeTTY ${kb(r.inflight.wetty?.maxInFlight ?? NaN)})`, met: ours.maxInFlight <= GOALS.inFlightBytes });
+    for (const id of ['ours-host', 'ours-dind']) {
+      const ours = r.inflight[id];
+      if (ours) goals.push({ goal: `≤ ${kb(GOALS.inFlightBytes)} in flight (${id === 'ours-host' ? 'host' : 'dind'})`, figure: `${kb(ours.maxInFlight)} (WeTTY ${kb(r.inflight.wetty?.maxInFlight ?? NaN)})`, met: ours.maxInFlight <= GOALS.inFlightBytes });
+    }
   }
 
   // (c) Page open to prompt
@@ -219,7 +236,12 @@ export function renderResults(info: RunInfo, r: SuiteResults): string {
       const boots = r.boots[id];
       if (boots?.length) lines.push(`Sandbox boots of the ${name} runner (its log's \`sandbox ready\`, container create to engine up): ${spread(summarize(boots), ms)}, ${boots.length} boots.`, '');
     }
-    if (r.open['ours-dind-fresh']) goals.push({ goal: `fresh sandbox prompt ≤ ${GOALS.freshSandboxMs / 1000} s p50`, figure: `${ms(open('ours-dind-fresh'))} (warm pool ${ms(open('ours-dind'))}, host ${ms(open('ours-host'))}, WeTTY ${ms(open('wetty'))})`, met: open('ours-dind-fresh') <= GOALS.freshSandboxMs });
+    if (r.open.wetty) {
+      for (const [id, name, bar] of [['ours-dind-fresh', 'fresh sandbox, no warm pool', GOALS.freshOpenVsWetty], ['ours-dind', 'sandbox from the warm pool', GOALS.warmOpenVsWetty]] as const) {
+        if (!r.open[id]) continue;
+        goals.push({ goal: `page open → prompt ≤ ${bar}× WeTTY's (${name})`, figure: `${ratio(open(id), open('wetty'))} (${ms(open(id))} vs ${ms(open('wetty'))}; host ${ms(open('ours-host'))})`, met: open(id) <= bar * open('wetty') });
+      }
+    }
   }
 
   // (d) Page JS
@@ -257,6 +279,6 @@ export function renderResults(info: RunInfo, r: SuiteResults): string {
   }
 
   if (r.errors.length > 0) lines.push('## Runs that failed', '', ...r.errors.map((e) => `- ${e}`), '');
-  const goalLines = ['## Goals', '', ...table(['goal', 'this run', 'status'], goals.map((g) => [g.goal, g.figure, status(g.met)])), ''];
+  const goalLines = ['## Goals', '', 'Issue 12\'s goals (and issue 5\'s that still stand). Ratios are of medians in this run. The capacity suite\'s goals (50 sandboxes held, memory per idle sandbox) are in its section below.', '', ...table(['goal', 'this run', 'status'], goals.map((g) => [g.goal, g.figure, status(g.met)])), ''];
   return [...head, ...goalLines, ...lines].join('\n');
 }

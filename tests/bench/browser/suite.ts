@@ -40,7 +40,7 @@ export interface SuiteResults {
 export const ARMS: Record<Exclude<MeasureName, 'js'>, string[]> = {
   echo: ['ours-host', 'wetty', 'wetty-dom', 'floor', 'ours-dind'],
   bulk: ['ours-host', 'wetty', 'wetty-dom', 'floor', 'ours-dind'],
-  inflight: ['ours-host', 'wetty'],
+  inflight: ['ours-host', 'wetty', 'ours-dind'],
   open: ['ours-host', 'wetty', 'floor', 'ours-dind-fresh', 'ours-dind'],
 };
 

@@ -229,10 +229,25 @@ export function pss(pid: number): number {
   }
 }
 
-/** The runner's own RSS, and the PSS of the processes it started (each session's pty: `docker exec` or bash). */
+/**
+ * The runner's own RSS, and the PSS of the processes it started (each session's pty: bash on the
+ * host, or the `docker exec` client of a dind session). A dind terminal attached directly (nsenter,
+ * runner/sandbox/attach.ts) runs in its sandbox's memory cgroup and is counted there, not here twice.
+ */
 export function runnerMemory(pid: number): { rss: number; children: number; childCount: number } {
-  const children = descendants(pid);
+  const own = memoryCgroup(pid);
+  const children = descendants(pid).filter((child) => memoryCgroup(child) === own);
   return { rss: rss(pid), children: children.reduce((sum, child) => sum + pss(child), 0), childCount: children.length };
+}
+
+/** The memory cgroup a process is charged to (cgroup v1's memory line, or v2's one line). */
+function memoryCgroup(pid: number): string | null {
+  try {
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+    return (lines.find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l)) ?? lines.find((l) => l.startsWith('0::')) ?? '').replace(/^[^:]*:[^:]*:/, '');
+  } catch {
+    return null; // gone: counted nowhere
+  }
 }
 
 export interface SandboxUsage {

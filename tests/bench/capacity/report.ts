@@ -11,6 +11,8 @@ import { gib, max, median, mib, ms, percent, percentile, seconds } from './stats
 export const UNCHANGED_P99_RATIO = 1.25;
 /** The project's goal: this many dind sandboxes held. */
 export const GOAL_SANDBOXES = 50;
+/** The project's goal (issue 12): memory per idle sandbox, all in (lab total / session), at most this. */
+export const GOAL_SANDBOX_BYTES = 60 * 1024 * 1024;
 
 export interface MachineInfo {
   date: string;
@@ -88,7 +90,7 @@ export function renderReport(results: ArmResult[], machine: MachineInfo): string
   out.push('### Memory', '');
   out.push(
     'From the baseline (the probe\'s session only) to all held, divided by the sessions added. Runner: its own RSS; ptys: the PSS of the processes it started ' +
-      '(a `docker exec` client per dind session, a bash per host session). Engine: PSS of the machine\'s dockerd, containerd and container shims. ' +
+      '(a bash per host session; a `docker exec` client per dind session where terminals go through it, none where they attach directly: then the terminal is in its sandbox\'s cgroup). Engine: PSS of the machine\'s dockerd, containerd and container shims. ' +
       'Sandbox: its cgroup as `docker stats` counts it (usage less inactive file cache). Lab total: all of these. ' +
       'Machine: the drop in MemAvailable, which also counts the page cache and other work on the machine.',
     '',
@@ -191,6 +193,29 @@ export function renderReport(results: ArmResult[], machine: MachineInfo): string
     );
   }
   out.push('');
+
+  // Issue 12: what one idle sandbox costs in all (its cgroup, its share of the machine's engine, its
+  // terminal and the runner's growth), from the largest dind arm.
+  const largest = results.filter((r) => r.options.provider === 'dind').sort((a, b) => b.heldCount - a.heldCount)[0];
+  out.push(`### Goal: memory per idle sandbox ≤ ${mib(GOAL_SANDBOX_BYTES)} in all`, '');
+  if (!largest) {
+    out.push('Not measured: no dind arm in this run.', '');
+  } else {
+    const n = Math.max(1, largest.heldCount);
+    const sandboxTotal = (snap: Snapshot) => snap.sandboxes.reduce((sum, x) => sum + x.memory, 0);
+    const part = (from: number, to: number) => (to - from) / n;
+    const parts = {
+      sandbox: part(sandboxTotal(largest.baseline), sandboxTotal(largest.heldEnd)),
+      engine: part(largest.baseline.engine, largest.heldEnd.engine),
+      ptys: part(largest.baseline.childrenPss, largest.heldEnd.childrenPss),
+      runner: part(largest.baseline.runnerRss, largest.heldEnd.runnerRss),
+    };
+    const total = parts.sandbox + parts.engine + parts.ptys + parts.runner;
+    out.push(
+      `- ${arm(largest)}: ${mib(total)} per sandbox = sandbox cgroup ${mib(parts.sandbox)} + machine engine ${mib(parts.engine)} + terminal client ${mib(parts.ptys)} + runner ${mib(parts.runner)} — **${total <= GOAL_SANDBOX_BYTES ? 'met' : 'missed'}**.`,
+      '',
+    );
+  }
 
   const failures = results.flatMap((r) => r.sessions.flatMap((s, i) => (s.failure ? [`- ${arm(r)}, session ${i + 1}: ${s.failure}`] : [])));
   const logged = results.flatMap((r) => [...r.runnerProblems].map(([message, count]) => `- ${arm(r)}: ${count} × ${message}`));
