@@ -13,6 +13,10 @@ __lab_marks_installed=1
 export TERM=${TERM:-xterm-256color}
 export LANG=${LANG:-C.UTF-8}
 HISTCONTROL=ignoredups
+# The terminal's line discipline counts in UTF-8: in a program that reads whole lines (cat, head,
+# read), Backspace erases a whole Chinese character, not one of its bytes. (The runner reads its ptys
+# as bytes, and node-pty sets this only for ptys it decodes itself.)
+stty iutf8 2>/dev/null
 shopt -s checkwinsize
 
 # bash 5.2 highlights pasted text (the active region) and redraws the line to do it; on a narrow

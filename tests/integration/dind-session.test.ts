@@ -71,6 +71,14 @@ test("Ctrl-C reaches the sandbox shell's foreground job: `sleep 100` and `yes` e
       const finished = await client.nextMark('command-finished', from, 30_000);
       assert.equal(finished.exitCode, 130, `${command} ended by SIGINT`);
     }
+    // A program that reads whole lines gets them as the reader typed them: Backspace erases the
+    // whole character 络 (e7 bb 9c), so the line is 网 (e7 bd 91) alone, not 网 and two stray bytes.
+    const before = client.marks.length;
+    client.type('head -n 1 | od -An -tx1\r');
+    await client.nextMark('command-executed', before, 30_000);
+    client.type('网络\x7f\r');
+    await client.nextMark('command-finished', before, 30_000);
+    assert.match(client.output.slice(-200), /^ e7 bd 91 0a\r?$/m, 'the line the program read');
     const jobs = await client.run('sleep 100 & jobs; kill %1; wait; echo after-$((6*7))');
     assert.match(jobs.output, /\[1\]\+\s+Running\s+sleep 100 &/);
     assert.match(jobs.output, /^after-42\r?$/m);
