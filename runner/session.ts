@@ -204,7 +204,8 @@ export class Session {
     try {
       const terminal = new Terminal(sandbox.shell(), size, {
         onExit: (exitCode) => void this.#terminalExited(name, sandbox, exitCode),
-        onCommandFinished: () => this.#topology.commandFinished(),
+        onCommandFinished: () => this.#topology.commandFinished(name),
+        onCommandStarted: () => this.#topology.commandStarted(name),
       });
       this.#store.add(terminal);
       this.#terminals.set(name, terminal);

@@ -41,6 +41,8 @@ export interface TerminalHooks {
   onExit(exitCode: number | null): void;
   /** A command ended in this shell (its OSC 133 D mark). */
   onCommandFinished?(): void;
+  /** A command line started to run in this shell (its OSC 133 C mark). */
+  onCommandStarted?(): void;
 }
 
 export class Terminal implements Disposable {
@@ -79,11 +81,13 @@ export class Terminal implements Disposable {
       if (this.#pendingLength >= MAX_OUTPUT_FRAME) this.#sendPending();
       else if (!this.#flush.value) this.#scheduleSend();
     }));
-    if (hooks.onCommandFinished) {
+    if (hooks.onCommandFinished || hooks.onCommandStarted) {
       const marks = new ShellMarkReader();
-      const finished = hooks.onCommandFinished;
       this.#store.add(this.#pty.onData((data) => {
-        if (marks.feed(data, 0).some((mark) => mark.kind === 'command-finished')) finished();
+        for (const mark of marks.feed(data, 0)) {
+          if (mark.kind === 'command-finished') hooks.onCommandFinished?.();
+          else if (mark.kind === 'command-executed') hooks.onCommandStarted?.();
+        }
       }));
     }
     this.#store.add(this.#pty.onExit(({ exitCode }) => {

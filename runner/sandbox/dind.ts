@@ -386,7 +386,9 @@ function execDirect(init: NamespaceInit, argv: string[], options: ExecOptions): 
       const failure = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
       if (failure.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new SandboxError('sandbox-failed', `A command in the sandbox printed more than ${maxBytes} bytes.`));
       if (typeof failure.code !== 'number') {
-        if (failure.killed) return resolve({ stdout, stderr, code: null }); // the runner's own limit
+        // Killed: by the runner's own limit, or by timeout(1)'s KILL, which nsenter passes on as
+        // its own death by the same signal. Either way the command did not finish.
+        if (failure.killed || (error as { signal?: string | null }).signal === 'SIGKILL') return resolve({ stdout, stderr, code: null });
         return reject(new SandboxError('sandbox-failed', `Could not run a command in the sandbox: ${failure.message}`, { cause: error }));
       }
       // timeout(1) with -s KILL says 137 when it had to kill the command.

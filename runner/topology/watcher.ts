@@ -1,7 +1,8 @@
 /**
  * When a session's network is collected and who is told: the sockets that watch it
  * (`watch-topology on`). One snapshot at once when a socket starts watching; then one after each
- * quiet spell that follows a command's end (a burst of commands gives one), sent only when the
+ * quiet spell that follows a command's end (a burst of commands gives one: the next command of a
+ * burst starting in that terminal puts the reading off until it ends too), sent only when the
  * network changed. One collection at a time: a command that ends during one schedules one more.
  * Nothing is collected while no socket watches.
  */
@@ -35,6 +36,8 @@ export class TopologyWatcher implements Disposable {
   /** Watchers that have not had a snapshot yet: they get the next one even when nothing changed. */
   readonly #fresh = new Set<TopologyWatcherClient>();
   readonly #quiet = new MutableDisposable();
+  /** The terminal whose command's end #quiet waits after. */
+  #quietFor: string | null = null;
   #collecting = false;
   /** A collection was asked for while one ran. */
   #again = false;
@@ -70,15 +73,32 @@ export class TopologyWatcher implements Disposable {
     if (this.#watchers.size === 0) this.#quiet.clear();
   }
 
-  /** A command ended in one of the session's terminals: read the network once output is quiet. */
-  commandFinished(): void {
+  /**
+   * A command ended in one of the session's terminals: read the network once that terminal has
+   * been at its prompt for the quiet spell.
+   */
+  commandFinished(terminal = 'main'): void {
     if (this.#disposed || this.#watchers.size === 0) return;
     const timer = setTimeout(() => {
       this.#quiet.clear();
+      this.#quietFor = null;
       this.#collect();
     }, this.#quietMs);
     timer.unref();
     this.#quiet.value = toDisposable(() => clearTimeout(timer));
+    this.#quietFor = terminal;
+  }
+
+  /**
+   * A command started in one of the session's terminals. When it is the terminal whose command's
+   * end is waiting for its quiet spell (the next command of a pasted script or of `Run all above`),
+   * the reading waits for this one's end instead. A command in another terminal (a `ping` left
+   * running) puts nothing off.
+   */
+  commandStarted(terminal = 'main'): void {
+    if (this.#quietFor !== terminal) return;
+    this.#quiet.clear();
+    this.#quietFor = null;
   }
 
   #collect(): void {

@@ -78,6 +78,32 @@ test('a burst of command ends gives one collection, after the quiet spell; only 
   assert.deepEqual(summary(a.got), ['topology 1 0', 'topology 2 2']);
 });
 
+test('a burst of slow commands (each longer than the quiet spell) gives one collection, after the last; another terminal\'s command puts nothing off', async () => {
+  const source = new ManualSource();
+  const watcher = new TopologyWatcher(source);
+  const a = socket();
+  watcher.watch(a, true);
+  await source.finish(CLEAN);
+  for (let i = 0; i < 5; i++) {
+    watcher.commandStarted('main');
+    mock.timers.tick(TOPOLOGY_QUIET_MS * 3); // a `docker network create` under load
+    watcher.commandFinished('main');
+    mock.timers.tick(5); // bash runs the next typed-ahead line at once
+  }
+  watcher.commandStarted('main');
+  assert.equal(source.pending.length, 0, 'still within the burst');
+  watcher.commandFinished('main');
+  mock.timers.tick(TOPOLOGY_QUIET_MS);
+  assert.equal(source.pending.length, 1, 'one collection for the burst, after its last command');
+  await source.finish(TWO);
+  watcher.commandFinished('main');
+  watcher.commandStarted('second'); // a `ping` started in another terminal
+  mock.timers.tick(TOPOLOGY_QUIET_MS);
+  assert.equal(source.pending.length, 1, "the main terminal's command is read after its quiet spell all the same");
+  await source.finish(TWO);
+  assert.deepEqual(summary(a.got), ['topology 1 0', 'topology 2 2']);
+});
+
 test('one collection at a time: a command that ends during one gives exactly one more, after it', async () => {
   const source = new ManualSource();
   const watcher = new TopologyWatcher(source);
