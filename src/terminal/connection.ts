@@ -23,6 +23,7 @@ import {
   type ErrorCode,
   type PrepareStage,
   type ServerMessage,
+  type TopologySnapshot,
 } from '../protocol/wire.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { SessionMemory } from './lab-storage.ts';
@@ -82,13 +83,17 @@ export interface ConnectionEvents {
    */
   output(data: string, seq: number, parsed: () => void): void;
   discontinuity(kind: Discontinuity): void;
+  /** A snapshot of the sandbox's network (while watched, see watchTopology); `n` counts them. */
+  topology(snapshot: TopologySnapshot, n: number): void;
+  /** Collecting one failed; the terminal goes on. */
+  topologyFailed(message: string): void;
 }
 
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
 export class LabConnection {
   readonly #options: ConnectionOptions;
-  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set() };
+  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set(), topology: new Set(), topologyFailed: new Set() };
   #state: ConnectionState = { kind: 'connecting' };
   #ws: WebSocket | null = null;
   /** Set once the current socket's fate is decided by a message (ended, error), not by its close. */
@@ -108,6 +113,8 @@ export class LabConnection {
   #attempt = 0;
   #pendingInput = '';
   #disposed = false;
+  /** The Network view is open: ask for snapshots on this socket and on each one after it. */
+  #watchTopology = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -160,6 +167,13 @@ export class LabConnection {
     if (this.#welcomed && this.#send({ type: 'input', data })) return;
     if (this.#state.kind === 'ended' || this.#state.kind === 'failed') return;
     if (this.#pendingInput.length + data.length <= MAX_PENDING_INPUT) this.#pendingInput += data;
+  }
+
+  /** Starts or stops the runner's `topology` messages; kept across reconnects. */
+  watchTopology(on: boolean): void {
+    if (this.#watchTopology === on) return;
+    this.#watchTopology = on;
+    if (this.#welcomed) this.#send({ type: 'watch-topology', on });
   }
 
   resize(cols: number, rows: number): void {
@@ -236,6 +250,10 @@ export class LabConnection {
         return this.#onEnded(message.reason, message.exitCode);
       case 'error':
         return this.#onError(message.code, message.message);
+      case 'topology':
+        return this.#emit('topology', message.snapshot, message.n);
+      case 'topology-failed':
+        return this.#emit('topologyFailed', message.message);
     }
   }
 
@@ -249,6 +267,7 @@ export class LabConnection {
     if (welcome.seq > this.#held) this.#held = welcome.seq;
     this.#acks = new AckTracker(welcome.seq);
     this.#setState({ kind: 'live', provider: welcome.provider });
+    if (this.#watchTopology) this.#send({ type: 'watch-topology', on: true });
     if (this.#pendingInput) {
       const pending = this.#pendingInput;
       this.#pendingInput = '';

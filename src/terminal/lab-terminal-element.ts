@@ -16,6 +16,7 @@ import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState
 import { captureToken, PageMemory, readDockLayout, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
 import type { UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
+import type { NetworkPanel } from '../topology/network-panel.ts';
 
 /** How long the reachability check waits for the runner before calling the page offline. */
 const PROBE_TIMEOUT_MS = 8_000;
@@ -32,6 +33,9 @@ export class LabTerminalElement extends HTMLElement {
   readonly #wiring = new MutableDisposable<DisposableStore>();
   /** The reachability check under way: its socket, timer and listeners. */
   readonly #probe = new MutableDisposable<DisposableStore>();
+  /** The Network view, once it was first opened (its code is a chunk of its own). */
+  #network: Promise<NetworkPanel> | null = null;
+  #networkPanel: NetworkPanel | null = null;
 
   connectedCallback(): void {
     // The Head script normally took it already; a page opened on this URL must not depend on order.
@@ -44,6 +48,9 @@ export class LabTerminalElement extends HTMLElement {
   disconnectedCallback(): void {
     this.#probe.clear();
     this.#wiring.clear();
+    this.#networkPanel?.dispose();
+    this.#networkPanel = null;
+    this.#network = null;
     this.#controller?.dispose();
     this.#controller = null;
     this.#starting = null;
@@ -107,6 +114,52 @@ export class LabTerminalElement extends HTMLElement {
     return this.#controller?.text(name) ?? '';
   }
 
+  /**
+   * Opens (or closes) the dock's Network view: a diagram of the sandbox's network, redrawn after
+   * each command. Opening it starts the terminal if need be (the diagram is of its sandbox).
+   */
+  showNetwork(open = true): void {
+    const section = this.#part('network');
+    this.#part('network-toggle').setAttribute('aria-expanded', String(open));
+    section.hidden = !open;
+    if (!open) {
+      delete this.dataset.network;
+      this.#networkPanel?.stop();
+      return;
+    }
+    this.dataset.network = '';
+    this.#setCollapsed(false, false);
+    this.#network ??= this.#loadNetwork();
+    this.#network.then((panel) => {
+      if (this.dataset.network !== undefined) panel.start();
+    }, () => {
+      // #loadNetwork said so in the view; opening it again tries again.
+    });
+  }
+
+  async #loadNetwork(): Promise<NetworkPanel> {
+    const status = this.#part('network-status');
+    const strings = this.#uiStrings();
+    if (!this.#controller) {
+      status.textContent = strings['lab.topology.notStarted'] ?? '';
+      status.hidden = false;
+    }
+    try {
+      const [module, controller] = await Promise.all([import('../topology/network-panel.ts'), this.start({ focus: false })]);
+      this.#networkPanel = module.mountNetworkPanel({ status, view: this.#part('network-view') }, strings, controller);
+      return this.#networkPanel;
+    } catch (error) {
+      this.#network = null;
+      status.textContent = this.dataset.textLoadFailed ?? '';
+      status.hidden = false;
+      throw error;
+    }
+  }
+
+  #uiStrings(): UiStrings {
+    return JSON.parse(this.querySelector('script[data-lab-terminal-strings]')?.textContent ?? '{}') as UiStrings;
+  }
+
   /** Finds out again whether a runner answers (the offline notices' buttons). */
   recheck(): void {
     if (this.#starting) {
@@ -149,6 +202,7 @@ export class LabTerminalElement extends HTMLElement {
     if (start) wiring.add(listen(start, 'click', () => this.#startFromPanel(true)));
     const toggle = this.querySelector<HTMLElement>('[data-action="toggle"]');
     if (toggle) wiring.add(listen(toggle, 'click', () => this.#setCollapsed(this.dataset.collapsed === undefined, true)));
+    wiring.add(listen(this.#part('network-toggle'), 'click', () => this.showNetwork(this.dataset.network === undefined)));
     // Until the terminal module takes the notice over, its button is the offline notice's "Try again".
     wiring.add(listen(this.#part('notice-action'), 'click', () => {
       if (!this.#starting) this.recheck();
@@ -273,7 +327,7 @@ export class LabTerminalElement extends HTMLElement {
       throw error;
     }
     this.#controller = module.mountTerminal(this.#parts(), {
-      strings: JSON.parse(this.querySelector('script[data-lab-terminal-strings]')?.textContent ?? '{}') as UiStrings,
+      strings: this.#uiStrings(),
       url: this.#url,
       token: readToken,
       memory: this.memory,
