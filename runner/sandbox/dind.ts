@@ -7,14 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { engineUnavailable, isEngineDown, LABEL, OWNER, ownerGone } from '../docker.ts';
 import type { RunnerConfig } from '../config.ts';
 import { CgroupFences } from './cgroup-fence.ts';
 import type { Logger } from '../log.ts';
-import { SandboxError, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
+import { SandboxError, type ExecOptions, type ExecResult, type ProgressReporter, type Sandbox, type SandboxProvider, type ShellCommand } from './provider.ts';
 import { userNamespaceProblem } from './userns-check.ts';
 
 export interface DindOptions {
@@ -347,6 +347,66 @@ class DindSandbox implements Sandbox {
     this.#disposed ??= removeContainer(this.#container, this.#log).then(this.#unfence);
     return this.#disposed;
   }
+
+  exec(argv: string[], options: ExecOptions): Promise<ExecResult> {
+    if (this.#disposed) return Promise.reject(new SandboxError('sandbox-failed', 'The sandbox is gone.'));
+    return execIn(this.#container, argv, options);
+  }
+}
+
+/**
+ * One command in a sandbox's namespaces through the engine's exec API (no docker CLI to start):
+ * `docker exec` of enter.sh, as a reader's shell, but without a tty. `timeout` inside the sandbox
+ * kills it when the time is up; the runner stops waiting a second later in any case.
+ */
+async function execIn(container: Docker.Container, argv: string[], options: ExecOptions): Promise<ExecResult> {
+  const maxBytes = options.maxBytes ?? 16 * 1024 ** 2;
+  const seconds = Math.max(0.1, options.timeoutMs / 1000).toFixed(1);
+  let exec: Docker.Exec;
+  let stream: NodeJS.ReadWriteStream;
+  try {
+    exec = await container.exec({ Cmd: ['/lab/enter.sh', 'timeout', '-s', 'KILL', seconds, ...argv], AttachStdout: true, AttachStderr: true, Tty: false });
+    stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadWriteStream;
+  } catch (error) {
+    if (isEngineDown(error)) throw engineUnavailable(error);
+    throw new SandboxError('sandbox-failed', `Could not run a command in the sandbox: ${(error as Error).message}`, { cause: error });
+  }
+  return new Promise<ExecResult>((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    const finish = (result: ExecResult | Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      (stream as unknown as { destroy(): void }).destroy();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const sink = (chunks: Buffer[]) =>
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          if (bytes > maxBytes) finish(new SandboxError('sandbox-failed', `A command in the sandbox printed more than ${maxBytes} bytes.`));
+          else chunks.push(chunk);
+          done();
+        },
+      });
+    const timer = setTimeout(() => finish({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: null }), options.timeoutMs + 1_000);
+    container.modem.demuxStream(stream, sink(out), sink(err));
+    stream.on('error', (error: Error) => finish(isEngineDown(error) ? engineUnavailable(error) : new SandboxError('sandbox-failed', `Lost a command's output in the sandbox: ${error.message}`)));
+    stream.on('end', () => {
+      exec.inspect().then(
+        (info) => {
+          // timeout(1) with -s KILL says 137 when it had to kill the command.
+          const code = info.ExitCode ?? null;
+          finish({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code: code === 137 ? null : code });
+        },
+        (error: unknown) => finish(isEngineDown(error) ? engineUnavailable(error) : new SandboxError('sandbox-failed', `Could not read how a command in the sandbox ended: ${(error as Error).message}`)),
+      );
+    });
+  });
 }
 
 function tmpfs(target: string, sizeBytes: number, mode: number): Docker.MountSettings {

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import type Docker from 'dockerode';
 import { pingEngine } from '../docker.ts';
-import type { Sandbox, SandboxProvider, ShellCommand } from './provider.ts';
+import { execFile } from 'node:child_process';
+import type { ExecOptions, ExecResult, Sandbox, SandboxProvider, ShellCommand } from './provider.ts';
 
 const BASHRC = fileURLToPath(new URL('../shell/lab-bashrc.sh', import.meta.url));
 
@@ -30,6 +31,7 @@ export class HostProvider implements SandboxProvider {
         const env = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !key.startsWith('LAB_'))) as Record<string, string>;
         return { file: 'bash', args: ['--rcfile', BASHRC, '-i'], env: { ...env, TERM: 'xterm-256color' }, cwd: homedir() };
       },
+      exec: (argv, options) => execHere(argv, options),
       alive: () => pingEngine(docker).then(() => true, () => false),
       dispose: async () => {},
     };
@@ -40,4 +42,19 @@ export class HostProvider implements SandboxProvider {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A command on this machine, as the runner's user: the host provider's sandbox is the machine. */
+function execHere(argv: string[], options: ExecOptions): Promise<ExecResult> {
+  const [file, ...args] = argv;
+  if (!file) return Promise.reject(new Error('exec needs a command'));
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: options.maxBytes ?? 16 * 1024 ** 2, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (!error) return resolve({ stdout, stderr, code: 0 });
+      const failure = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean };
+      if (failure.killed) return resolve({ stdout, stderr, code: null });
+      if (typeof failure.code === 'number') return resolve({ stdout, stderr, code: failure.code });
+      reject(error);
+    });
+  });
 }

@@ -16,11 +16,32 @@ export interface ShellCommand {
   cwd?: string;
 }
 
+/** What a command run with `Sandbox.exec` printed, and how it ended. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** Its exit status; `null` when it did not end within the time given (it is then killed). */
+  code: number | null;
+}
+
+export interface ExecOptions {
+  /** The command is killed and the result says `code: null` after this long. */
+  timeoutMs: number;
+  /** Output beyond this many bytes (stdout and stderr together) fails the call. */
+  maxBytes?: number;
+}
+
 export interface Sandbox {
   /** Short name for logs and the page (a container name, or "host"). */
   readonly name: string;
   /** The command that opens an interactive lab shell in this sandbox. */
   shell(): ShellCommand;
+  /**
+   * Runs one command inside the sandbox, as a reader's shell would (same namespaces, root there),
+   * without a terminal, and collects its output: the runner's own look inside (the network view).
+   * Rejects only when it could not be run at all.
+   */
+  exec(argv: string[], options: ExecOptions): Promise<ExecResult>;
   /** True while the sandbox can still run shells (its container runs, its engine answers). */
   alive(): Promise<boolean>;
   /** Removes the sandbox and everything it holds. Idempotent. */
