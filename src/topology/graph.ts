@@ -244,15 +244,19 @@ export function sameTopology(a: TopologySnapshot, b: TopologySnapshot): boolean 
 // Order
 
 /**
- * Remembers the order in which nodes first appeared, so the layout keeps the nodes it already
- * placed where they were: a new container goes after the ones before it, never between them.
+ * Remembers the order in which nodes appeared, so the layout keeps the nodes it already placed
+ * where they were: a new container goes after the ones before it, never between them. A node that
+ * went away and comes back (a container run again under its old name) counts as new.
  */
 export class FirstSeen {
   readonly #order = new Map<string, number>();
+  #next = 0;
 
-  /** Notes the nodes of `graph` not seen before, in the snapshot's order. */
+  /** Notes the nodes of `graph` not seen before, in the snapshot's order, and forgets those it lacks. */
   see(graph: TopologyGraph): void {
-    for (const node of graphNodes(graph)) if (!this.#order.has(node.id)) this.#order.set(node.id, this.#order.size);
+    const present = new Set(graphNodes(graph).map((node) => node.id));
+    for (const id of this.#order.keys()) if (!present.has(id)) this.#order.delete(id);
+    for (const id of present) if (!this.#order.has(id)) this.#order.set(id, this.#next++);
   }
 
   rank(id: string): number {

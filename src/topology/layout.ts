@@ -3,13 +3,13 @@
  * the sandbox host, its bridges, then the containers; each cable runs from its bridge to its
  * container with its label (both veth ends) placed by dagre so labels never overlap.
  *
- * Stable between snapshots: nodes keep the order they first appeared in (`FirstSeen`), given to
- * dagre as order constraints with its reordering heuristic off, and dagre aligns them up-left, so
- * a new container goes below the others and the ones already drawn stay where they were.
+ * Stable between snapshots: dagre's ordering step is replaced (its `customOrder` hook) by the order
+ * nodes first appeared in (`FirstSeen`), and dagre aligns them up-left, so a new container goes
+ * below the others and the ones already drawn stay where they were.
  * Pure: text widths are estimated from the monospace font the diagram uses, not measured, so the
  * build lays out exactly as the page does.
  */
-import { layout as dagreLayout, graphlib, type EdgeLabel, type GraphLabel, type NodeLabel, type OrderConstraint } from '@dagrejs/dagre';
+import { layout as dagreLayout, graphlib, type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import { FirstSeen, graphNodes, HOST_ID, type Cable, type TopologyGraph, type TopologyNode } from './graph.ts';
 
 /** The diagram's font size (px) and the width of one of its monospace characters at that size. */
@@ -104,12 +104,27 @@ export function layoutTopology(graph: TopologyGraph, order: FirstSeen = new Firs
   }
   // A container with no cable (`--net none`, `--net host`, stopped) still sits in the containers' column.
   for (const container of graph.containers) if (!cabled.has(container.id)) g.setEdge(HOST_ID, container.id, { minlen: 3, weight: 0 }, `place:${container.id}`);
-  const constraints: OrderConstraint[] = [];
-  for (const kind of ['bridge', 'container'] as const) {
-    const column = nodes.filter((node) => node.kind === kind);
-    for (let i = 1; i < column.length; i++) constraints.push({ left: (column[i - 1] as TopologyNode).id, right: (column[i] as TopologyNode).id });
-  }
-  dagreLayout(g, { disableOptimalOrderHeuristic: true, constraints });
+  // Each rank in first-seen order: a node by its own, a cable's bend points by the container it leads to
+  // (then by its bridge), so nothing already drawn is pushed aside by what a step adds.
+  const key = (id: string, label: NodeLabel): [number, number] => {
+    const edge = label.edgeObj;
+    return edge ? [order.rank(edge.w), order.rank(edge.v)] : [order.rank(id), -1];
+  };
+  const customOrder = (layered: graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>) => {
+    const ranks = new Map<number, { id: string; key: [number, number] }[]>();
+    for (const id of layered.nodes()) {
+      const label = layered.node(id);
+      if (typeof label.rank !== 'number') continue;
+      const column = ranks.get(label.rank) ?? [];
+      column.push({ id, key: key(id, label) });
+      ranks.set(label.rank, column);
+    }
+    for (const column of ranks.values()) {
+      column.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.id < b.id ? -1 : 1));
+      column.forEach(({ id }, i) => (layered.node(id).order = i));
+    }
+  };
+  dagreLayout(g, { customOrder });
   const boxes: NodeBox[] = nodes.map((node) => {
     const label = g.node(node.id);
     const { title, lines } = text.get(node.id) as { title: string; lines: string[] };

@@ -36,7 +36,7 @@ async function until(page: Page, check: string, arg: unknown = null): Promise<nu
   const handle = await page.waitForFunction(
     ({ check, arg }) => {
       const root = document.querySelector('[data-part="network-view"]');
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the check is this file's own code, passed as text into the page
+      // The check is this file's own code, passed as text into the page.
       return root && new Function('root', 'arg', check)(root, arg) ? performance.now() : false;
     },
     { check, arg },
@@ -150,7 +150,6 @@ test('the Network view draws each step of the sandbox, highlighted, by keyboard,
   assert.ok((await terminalText(page)).includes('docker rm -f a'), 'the terminal went on as usual');
 
   writeFileSync(artefactPath('network-view-latency.json'), JSON.stringify(latency, null, 2));
-  test.diagnostic?.(`prompt back -> diagram shows it (ms): ${JSON.stringify(latency)}`);
   console.log(`prompt back -> diagram shows it (ms): ${JSON.stringify(latency)}`);
   await context.close();
 });

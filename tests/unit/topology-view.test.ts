@@ -5,6 +5,7 @@
  * names and addresses as real text in the SVG and the table.
  */
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { fromHtml } from 'hast-util-from-html';
 import { selectAll, select } from 'hast-util-select';
@@ -167,4 +168,60 @@ test('static mode: a diagram under a block only when the network differs from th
   const rows = selectAll('table tbody tr', tree).map((row) => selectAll('td', row).map((cell) => toText(cell)));
   assert.deepEqual(rows.filter((row) => row[1] === 'tomcat01').map((row) => row[0]), ['bridge', 'mynet'], 'tomcat01 on both networks');
   assert.equal(selectAll('svg [data-cable]', tree).length, 3);
+});
+
+// ---------------------------------------------------------------------------------------------
+// From snapshots of a real sandbox (tests/fixtures/topology, captured by the collector)
+
+const POINTS = ['01-clean', '02-tomcat01-tomcat02', '03-link', '04-mynet', '05-network-connect', '06-redis'] as const;
+const real = (point: (typeof POINTS)[number]): TopologySnapshot =>
+  topologySnapshot.parse(JSON.parse(readFileSync(new URL(`../fixtures/topology/${point}.json`, import.meta.url), 'utf8')));
+
+test('real sandbox: every container interface with a veth peer becomes exactly one cable', () => {
+  for (const point of POINTS) {
+    const snapshot = real(point);
+    const graph = deriveGraph(snapshot);
+    const veths = snapshot.containers.flatMap((c) => c.interfaces.filter((i) => i.peerIfindex !== null));
+    assert.equal(graph.cables.length, veths.length, point);
+    for (const cable of graph.cables) {
+      // Each end names the other's ifindex, as `ip addr` prints them.
+      assert.match(cable.host.label, new RegExp(`^${cable.host.ifindex}: veth\\w+@if${cable.container.ifindex}$`), point);
+      assert.match(cable.container.label, new RegExp(`^${cable.container.ifindex}: eth\\d@if${cable.host.ifindex}$`), point);
+    }
+  }
+});
+
+test('real sandbox: after network connect, tomcat01 has two cables, to docker0 and to mynet', () => {
+  const graph = deriveGraph(real('05-network-connect'));
+  const cables = graph.cables.filter((c) => c.to === 'ctr:tomcat01');
+  assert.deepEqual(cables.map((c) => c.network).sort(), ['bridge', 'mynet']);
+  assert.deepEqual(graph.bridges.find((b) => b.network === 'mynet')?.subnet, '192.168.0.0/16');
+});
+
+test('real sandbox: the Redis network holds six containers at 172.38.0.11 to .16', () => {
+  const graph = deriveGraph(real('06-redis'));
+  assert.equal(graph.bridges.find((b) => b.network === 'redis')?.subnet, '172.38.0.0/16');
+  const onRedis = graph.cables.filter((c) => c.network === 'redis').map((c) => [c.to, c.container.addresses.find((a) => !a.includes(':'))]);
+  assert.deepEqual(onRedis.sort(), [1, 2, 3, 4, 5, 6].map((i) => [`ctr:redis-${i}`, `172.38.0.1${i}/16`]));
+});
+
+test('real sandbox: down the tutorial, boxes already drawn keep their order and barely move', () => {
+  const order = new FirstSeen();
+  let previous: ReturnType<typeof layoutTopology> | null = null;
+  for (const point of POINTS) {
+    const layout = layoutTopology(deriveGraph(real(point)), order);
+    if (previous) {
+      for (const box of layout.nodes) {
+        const was = previous.nodes.find((n) => n.node.id === box.node.id);
+        if (!was) continue;
+        // A column may widen (a longer name arrives) and a box above may grow a line (a second interface):
+        // that shifts a box a little; it never jumps to another place.
+        assert.ok(Math.abs(was.y - box.y) <= 40 && Math.abs(was.x - box.x) <= 60, `${point}: ${box.node.id} moved from ${was.x},${was.y} to ${box.x},${box.y}`);
+      }
+      const ids = (l: typeof layout, kind: string) => l.nodes.filter((n) => n.node.kind === kind).sort((p, q) => p.y - q.y).map((n) => n.node.id);
+      const kept = (kind: string) => ids(layout, kind).filter((id) => ids(previous as typeof layout, kind).includes(id));
+      for (const kind of ['bridge', 'container']) assert.deepEqual(kept(kind), ids(previous, kind).filter((id) => kept(kind).includes(id)), `${point}: ${kind} order kept`);
+    }
+    previous = layout;
+  }
 });
