@@ -341,6 +341,8 @@ class Connection implements TerminalClient {
         return this.#session.ack(this, this.#terminal, message.upTo);
       case 'reset':
         return this.#session.reset(this, this.#terminal);
+      case 'watch-topology':
+        return this.#session.watchTopology(this, this.#terminal, message.on);
     }
   }
 

@@ -10,6 +10,8 @@ import { DisposableStore, MutableDisposable, toDisposable, type Disposable } fro
 import type { Logger } from './log.ts';
 import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/provider.ts';
 import { Terminal, type TerminalClient } from './terminal.ts';
+import { collectSnapshot } from './topology/collect.ts';
+import { TopologyWatcher } from './topology/watcher.ts';
 
 export interface SessionLimits {
   /** Seconds; 0 turns a limit off. */
@@ -18,6 +20,9 @@ export interface SessionLimits {
   reconnectGrace: number;
   maxTerminals: number;
 }
+
+/** The host provider's engine is the machine's: its network is not the reader's to see. */
+const HOST_UNAVAILABLE = 'The network view is not available with the host provider: it would show every container and network of the machine the runner runs on.';
 
 /** How long after a shell ended the sandbox's state is asked again (see #terminalExited). */
 const SANDBOX_STATE_SETTLE_MS = 500;
@@ -92,6 +97,8 @@ export class Session {
   /** What `end()` releases, newest first: terminals, timers, the clock. */
   readonly #store = new DisposableStore();
   readonly #clock: SessionClock;
+  /** Who watches the sandbox's network, and when it is read. */
+  readonly #topology: TopologyWatcher;
   #progress: { stage: PrepareStage; detail: string } = { stage: 'session', detail: 'Preparing your sandbox' };
   #ready = false;
   #ended: EndReason | null = null;
@@ -103,6 +110,13 @@ export class Session {
     this.#log = log.child({ session: id.slice(0, 6) });
     this.#onEnded = onEnded;
     this.#clock = this.#store.add(new SessionClock(limits, (reason) => this.end(reason)));
+    this.#topology = this.#store.add(
+      new TopologyWatcher(
+        provider.kind === 'host'
+          ? { collect: () => Promise.reject(new Error(HOST_UNAVAILABLE)), unavailable: HOST_UNAVAILABLE }
+          : { collect: async () => collectSnapshot(await this.#sandbox) },
+      ),
+    );
     this.#sandbox = provider.create(id, (stage, detail) => {
       this.#progress = { stage, detail };
       for (const client of this.#clients.values()) client.send({ type: 'status', stage, detail });
@@ -147,7 +161,10 @@ export class Session {
       return refuse(client, 'terminal-limit', `A session holds at most ${this.#limits.maxTerminals} terminals.`);
     }
     const previous = this.#clients.get(name);
-    if (previous && previous !== client) previous.close(CloseCode.replaced, 'another tab took this terminal');
+    if (previous && previous !== client) {
+      this.#topology.unwatch(previous);
+      previous.close(CloseCode.replaced, 'another tab took this terminal');
+    }
     this.#clients.set(name, client);
     this.#clock.attached();
     this.#clock.touch();
@@ -187,6 +204,7 @@ export class Session {
     try {
       const terminal = new Terminal(sandbox.shell(), size, {
         onExit: (exitCode) => void this.#terminalExited(name, sandbox, exitCode),
+        onCommandFinished: () => this.#topology.commandFinished(),
       });
       this.#store.add(terminal);
       this.#terminals.set(name, terminal);
@@ -223,6 +241,7 @@ export class Session {
     if (terminal) this.#store.delete(terminal);
     this.#terminals.delete(name);
     this.#clients.delete(name);
+    if (client) this.#topology.unwatch(client);
     if (client) {
       client.send({ type: 'ended', reason: 'exit', exitCode });
       client.close(CloseCode.sessionEnded, 'exit');
@@ -238,6 +257,7 @@ export class Session {
   detach(client: TerminalClient, name: string): void {
     if (this.#clients.get(name) !== client) return;
     this.#clients.delete(name);
+    this.#topology.unwatch(client);
     this.#terminals.get(name)?.detach(client);
     this.#armGrace();
   }
@@ -263,6 +283,11 @@ export class Session {
 
   ack(client: TerminalClient, name: string, upTo: number): void {
     if (this.#holds(client, name)) this.#terminals.get(name)?.ack(upTo);
+  }
+
+  /** Starts or stops sending this client the sandbox's network (`watch-topology`). */
+  watchTopology(client: TerminalClient, name: string, on: boolean): void {
+    if (this.#holds(client, name)) this.#topology.watch(client, on);
   }
 
   reset(client: TerminalClient, name: string): void {

@@ -7,6 +7,7 @@ import { DisposableStore, MutableDisposable, toDisposable, type Disposable } fro
 import { FlowControl, SendWindow } from '../src/protocol/flow.ts';
 import { MAX_PENDING_INPUT_BYTES, type CloseCode, type ServerMessage } from '../src/protocol/wire.ts';
 import { ReplayBuffer, type Replay } from './replay-buffer.ts';
+import { ShellMarkReader } from '../src/protocol/shell-marks.ts';
 import type { ShellCommand } from './sandbox/provider.ts';
 
 /**
@@ -34,6 +35,8 @@ export interface TerminalClient {
 
 export interface TerminalHooks {
   onExit(exitCode: number | null): void;
+  /** A command ended in this shell (its OSC 133 D mark). */
+  onCommandFinished?(): void;
 }
 
 export class Terminal implements Disposable {
@@ -67,6 +70,13 @@ export class Terminal implements Disposable {
       if (this.#pendingLength >= MAX_OUTPUT_FRAME) this.#sendPending();
       else if (!this.#flush.value) this.#scheduleSend();
     }));
+    if (hooks.onCommandFinished) {
+      const marks = new ShellMarkReader();
+      const finished = hooks.onCommandFinished;
+      this.#store.add(this.#pty.onData((data) => {
+        if (marks.feed(data, 0).some((mark) => mark.kind === 'command-finished')) finished();
+      }));
+    }
     this.#store.add(this.#pty.onExit(({ exitCode }) => {
       this.#sendPending(); // the last output before the end
       this.#exitCode = exitCode;

@@ -38,6 +38,8 @@ export interface OutputChunk {
   data: string;
 }
 
+/** What the runner says about the sandbox's network. */
+export type TopologyMessage = Extract<ServerMessage, { type: 'topology' | 'topology-failed' }>;
 
 export class LabClient {
   readonly socket: WebSocket;
@@ -50,6 +52,7 @@ export class LabClient {
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly #marks = new ShellMarkReader();
   readonly #outputListeners = new Set<(chunk: OutputChunk) => void>();
+  readonly #topologyListeners = new Set<(message: TopologyMessage) => void>();
   /** Offset of `output`'s first character (the welcome's seq). */
   #base = 0;
   #tracker = new AckTracker();
@@ -150,6 +153,17 @@ export class LabClient {
     return () => this.#outputListeners.delete(listener);
   }
 
+  /** Starts or stops the runner's `topology` messages on this socket. */
+  watchTopology(on: boolean): void {
+    this.send({ type: 'watch-topology', on });
+  }
+
+  /** Calls `listener` with each `topology` and `topology-failed` message; returns the function that stops it. */
+  onTopology(listener: (message: TopologyMessage) => void): () => void {
+    this.#topologyListeners.add(listener);
+    return () => this.#topologyListeners.delete(listener);
+  }
+
   /** Resolves with the first message of `type` (already received or still to come). */
   async message<T extends ServerMessage['type']>(type: T, timeoutMs = 90_000): Promise<Extract<ServerMessage, { type: T }>> {
     await this.until(() => this.messages.some((m) => m.type === type), timeoutMs, `a ${type} message`);
@@ -210,6 +224,7 @@ export class LabClient {
     if (!decoded.ok) throw new Error(`runner sent an invalid frame: ${decoded.code} ${decoded.detail}`);
     const message = decoded.message;
     this.messages.push(message);
+    if (message.type === 'topology' || message.type === 'topology-failed') for (const listener of this.#topologyListeners) listener(message);
     if (message.type === 'welcome') {
       this.offset = message.seq;
       this.#base = message.seq - this.output.length;
