@@ -73,8 +73,10 @@ export function renderSvg(graph: TopologyGraph, layout: TopologyLayout, diff: To
   const label = words.diagramLabel(graph.bridges.length, graph.containers.length);
   const parts: string[] = [];
   const role = options.interactive ? 'role="group"' : 'role="img"';
+  // Scaled down to fit, but not below a size its text can be read at: past that, its box scrolls.
+  const floor = `style="min-width:min(${layout.width}px,34rem)"`;
   parts.push(
-    `<svg class="topo-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" ${role} aria-label="${e(label)}" font-size="${FONT_PX}">`,
+    `<svg class="topo-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" ${floor} ${role} aria-label="${e(label)}" font-size="${FONT_PX}">`,
   );
   for (const link of layout.hostLinks) parts.push(`<path class="topo-hostlink" d="${path(link.points)}"/>`);
   for (const route of layout.cables) {
@@ -152,9 +154,11 @@ export function renderChanges(graph: TopologyGraph, diff: TopologyDiff, words: T
   const lines: string[] = [];
   if (diff.removed.length) lines.push(`<p class="topo-removed">${e(words.removed(diff.removed.map((item) => item.name).join(', ')))}</p>`);
   if (graph.trimmed > 0) lines.push(`<p class="topo-trimmed">${e(words.trimmed(graph.trimmed))}</p>`);
-  if (diff.added.size || diff.changed.size) {
-    lines.push(`<p class="topo-legend"><span class="topo-key is-added"></span>${e(words.added)} <span class="topo-key is-changed"></span>${e(words.changed)}</p>`);
-  }
+  const keys = [
+    ...(diff.added.size ? [`<span class="topo-key is-added"></span>${e(words.added)}`] : []),
+    ...(diff.changed.size ? [`<span class="topo-key is-changed"></span>${e(words.changed)}`] : []),
+  ];
+  if (keys.length) lines.push(`<p class="topo-legend">${keys.join(' ')}</p>`);
   return lines.join('');
 }
 
