@@ -202,7 +202,12 @@ export class LabTerminalElement extends HTMLElement {
     if (start) wiring.add(listen(start, 'click', () => this.#startFromPanel(true)));
     const toggle = this.querySelector<HTMLElement>('[data-action="toggle"]');
     if (toggle) wiring.add(listen(toggle, 'click', () => this.#setCollapsed(this.dataset.collapsed === undefined, true)));
-    wiring.add(listen(this.#part('network-toggle'), 'click', () => this.showNetwork(this.dataset.network === undefined)));
+    const network = this.#part('network-toggle');
+    wiring.add(listen(network, 'click', () => this.showNetwork(this.dataset.network === undefined)));
+    // A press keeps focus where it was: the reader goes on typing with the diagram beside, and the
+    // terminal's keys hint (shown while it has focus) does not vanish under the pointer mid-click,
+    // moving the bar so that the release lands elsewhere and the click is lost.
+    wiring.add(listen(network, 'mousedown', (event: MouseEvent) => event.preventDefault()));
     // Until the terminal module takes the notice over, its button is the offline notice's "Try again".
     wiring.add(listen(this.#part('notice-action'), 'click', () => {
       if (!this.#starting) this.recheck();

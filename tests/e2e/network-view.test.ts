@@ -157,6 +157,16 @@ test('the Network view draws each step of the sandbox, highlighted, by keyboard,
   assert.match((await page.locator(`${view} .topo-removed`).textContent()) ?? '', /\bnet-a\b/);
   assert.ok((await terminalText(page)).includes('docker rm -f net-a'), 'the terminal went on as usual');
 
+  // Closed and opened again with the mouse while the reader types: focus stays in the terminal.
+  await page.locator('[data-part="screen"] .xterm-host:not([hidden])').click();
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator('[data-part="network"]').isHidden(), true);
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('.xterm-host'))), true, 'the terminal keeps focus');
+  await until(page, `return root.querySelector('[data-node="net:mynet"]') && !root.querySelector('[data-node="ctr:net-a"]')`);
+
   writeFileSync(artefactPath('network-view-latency.json'), JSON.stringify(latency, null, 2));
   console.log(`prompt back -> diagram shows it (ms): ${JSON.stringify(latency)}`);
   await context.close();
