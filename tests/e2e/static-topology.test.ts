@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromHtml } from 'hast-util-from-html';
@@ -23,6 +23,10 @@ const PAGES = [
   { source: 'content/docs/docker-network.mdx', built: 'dist/docker-network/index.html', path: '/docker-network/' },
   { source: 'content/docs/en/docker-network.mdx', built: 'dist/en/docker-network/index.html', path: '/en/docker-network/' },
 ];
+
+/** Until the doc-tests have stored snapshots beside the recordings, there is nothing to draw. */
+const stored = readdirSync(join(ROOT, 'content/recordings/docker-network')).filter((name) => name.endsWith('.topology.json')).length;
+const NO_SNAPSHOTS = stored === 0 ? 'no stored snapshots in content/recordings/docker-network yet (npm run record stores them)' : false;
 
 /** The id of the first runnable block of `source` whose command starts with `command`. */
 function blockId(source: string, command: string): string {
@@ -42,7 +46,7 @@ function diagram(tree: Root, id: string): Element {
 const rows = (details: Element) => selectAll('table tbody tr', details).map((tr) => selectAll('td', tr).map((td) => toText(td)));
 
 for (const page of PAGES) {
-  test(`${page.built}: the Redis network and network connect, drawn from the stored snapshots`, () => {
+  test(`${page.built}: the Redis network and network connect, drawn from the stored snapshots`, { skip: NO_SNAPSHOTS }, () => {
     const tree = fromHtml(readFileSync(join(ROOT, page.built), 'utf8'));
     const body = select('[data-pagefind-body]', tree);
     assert.ok(body, 'the page has the part the search indexes');
@@ -69,7 +73,7 @@ for (const page of PAGES) {
 
 const site = useStaticSite();
 
-test('the diagrams in Chromium, no runner: veth section, network connect, Redis; light and dark', async () => {
+test('the diagrams in Chromium, no runner: veth section, network connect, Redis; light and dark', { skip: NO_SNAPSHOTS }, async () => {
   const { browser, url } = site;
   const shots: Record<string, string> = {
     veth: blockId(PAGES[1]!.source, 'docker run -d -P --name tomcat02 tomcat'),
