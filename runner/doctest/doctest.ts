@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { connectEngine } from '../docker.ts';
 import { startRunner, type RunningRunner } from '../client/runner-process.ts';
 import { SandboxWatch } from './leftovers.ts';
-import { PageRun, type BlockOutcome } from './page-run.ts';
+import { PageRun, type BlockOutcome, type PageRunOptions } from './page-run.ts';
 import type { DocPage } from './pages.ts';
 
 export interface PageResult {
@@ -48,17 +48,17 @@ export class DocTestRunner {
   }
 
   /** A fresh session for `page`; the caller runs its blocks and closes it. */
-  async open(page: DocPage): Promise<PageRun> {
-    const run = await PageRun.open(this.runner, page);
+  async open(page: DocPage, options: PageRunOptions = {}): Promise<PageRun> {
+    const run = await PageRun.open(this.runner, page, undefined, options);
     await this.#watch.note();
     return run;
   }
 
-  async runPage(page: DocPage, hooks: PageHooks = {}): Promise<PageResult> {
+  async runPage(page: DocPage, hooks: PageHooks = {}, options: PageRunOptions = {}): Promise<PageResult> {
     const started = performance.now();
     let run: PageRun;
     try {
-      run = await this.open(page);
+      run = await this.open(page, options);
     } catch (error) {
       return { page, outcomes: [], engine: '', ms: performance.now() - started, error: `${page.name}: the session did not start: ${(error as Error).message}` };
     }

@@ -68,7 +68,7 @@ try {
           process.stdout.write(`${failureReport(outcome)}\n`);
         }
       },
-    });
+    }, { topology: record }); // the network after each block is stored beside its recording
     results.push(result);
     const failed = result.outcomes.filter((o) => o.status !== 'passed').length;
     progress(`${page.name}  ${result.outcomes.length} blocks  ${elapsed(result.ms)}  ${result.error ? 'did not start' : failed ? `${failed} failed or skipped` : 'ok'}`, true);

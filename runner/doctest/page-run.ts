@@ -8,7 +8,7 @@ import type { RunningRunner } from '../client/runner-process.ts';
 import type { CastEvent, CastHeader } from '../../src/blocks/recordings.ts';
 import { describeMismatch, judge, outputText, plainText, type Mismatch } from '../../src/common/block-output.ts';
 import type { ExtractedBlock } from '../../src/blocks/extract.ts';
-import { MAIN_TERMINAL } from '../../src/protocol/wire.ts';
+import { MAIN_TERMINAL, type TopologySnapshot } from '../../src/protocol/wire.ts';
 import { BlockTerminal } from './block-terminal.ts';
 import type { DocPage } from './pages.ts';
 
@@ -17,6 +17,13 @@ const SESSION_START_MS = 180_000;
 /** The driver's own terminal, opened once per page to ask the sandbox's engine its version. */
 const PROBE_TERMINAL = 'doctest-probe';
 const PROBE_MS = 30_000;
+/** A snapshot of the sandbox's network takes a fraction of a second; on a busy machine, more. */
+const TOPOLOGY_MS = 30_000;
+
+export interface PageRunOptions {
+  /** After each block, ask the runner for the sandbox's network (record mode stores it). */
+  topology?: boolean;
+}
 
 export interface BlockOutcome {
   page: DocPage;
@@ -33,6 +40,8 @@ export interface BlockOutcome {
   durationMs: number;
   recordedAt: Date;
   cast: { header: CastHeader; events: CastEvent[] };
+  /** The sandbox's network after the block, when the run asked for it (PageRunOptions.topology). */
+  topology?: TopologySnapshot;
 }
 
 export class PageRun {
@@ -44,9 +53,11 @@ export class PageRun {
   readonly #size: { cols: number; rows: number };
   /** Why the rest of the page cannot run (a terminal that did not come back), once that happens. */
   #stuck: string | null = null;
+  readonly #options: PageRunOptions;
 
-  private constructor(runner: RunningRunner, page: DocPage, main: BlockTerminal, sessionId: string, engine: string, size: { cols: number; rows: number }) {
+  private constructor(runner: RunningRunner, page: DocPage, main: BlockTerminal, sessionId: string, engine: string, size: { cols: number; rows: number }, options: PageRunOptions) {
     this.#runner = runner;
+    this.#options = options;
     this.page = page;
     this.sessionId = sessionId;
     this.engine = engine;
@@ -55,14 +66,14 @@ export class PageRun {
   }
 
   /** Opens a new session for `page` and waits for its shell. */
-  static async open(runner: RunningRunner, page: DocPage, size: { cols: number; rows: number } = DEFAULT_SIZE): Promise<PageRun> {
+  static async open(runner: RunningRunner, page: DocPage, size: { cols: number; rows: number } = DEFAULT_SIZE, options: PageRunOptions = {}): Promise<PageRun> {
     const client = await LabClient.connect(runner.wsUrl, { token: runner.token, origin: runner.origin });
     client.hello(size);
     const welcome = await client.message('welcome', SESSION_START_MS);
     const main = new BlockTerminal(MAIN_TERMINAL, client);
     await main.ready(SESSION_START_MS);
     const engine = await probeEngine(runner, welcome.sessionId, size);
-    return new PageRun(runner, page, main, welcome.sessionId, engine, size);
+    return new PageRun(runner, page, main, welcome.sessionId, engine, size, options);
   }
 
   get stuck(): string | null {
@@ -87,6 +98,14 @@ export class PageRun {
     // A block that did not end as it should has no exit status to check; its output still is.
     const mismatches = blockMismatches(block, typed.exitCode, output).filter((m) => !typed.problem || m.reason === 'no-match');
     const failures = [...(typed.problem ? [typed.problem] : []), ...mismatches.map(describeMismatch)];
+    let topology: TopologySnapshot | undefined;
+    if (this.#options.topology) {
+      try {
+        topology = await this.#topology();
+      } catch (error) {
+        failures.push(`network snapshot after the block: ${(error as Error).message}`);
+      }
+    }
     if (!typed.usable) this.#stuck = `not run: terminal ${terminal.name} did not come back after block ${index + 1} (line ${block.line})`;
     return {
       ...base,
@@ -97,7 +116,36 @@ export class PageRun {
       durationMs: typed.totalMs,
       recordedAt: new Date(performance.timeOrigin + typed.startedAt),
       cast: this.#cast(block, typed.chunks, typed.startedAt),
+      ...(topology ? { topology } : {}),
     };
+  }
+
+  /**
+   * The sandbox's network now: watching from the main terminal's socket sends a snapshot at once;
+   * the watch ends with it, so no snapshot is taken while the next block runs.
+   */
+  async #topology(): Promise<TopologySnapshot> {
+    const client = (this.#terminals.get(MAIN_TERMINAL) as BlockTerminal).client;
+    let stop = () => {};
+    const next = new Promise<TopologySnapshot>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`none came within ${TOPOLOGY_MS / 1000} s`)), TOPOLOGY_MS);
+      const unlisten = client.onTopology((message) => {
+        stop();
+        if (message.type === 'topology') resolve(message.snapshot);
+        else reject(new Error(message.message));
+      });
+      stop = () => {
+        clearTimeout(timer);
+        unlisten();
+      };
+    });
+    client.watchTopology(true);
+    try {
+      return await next;
+    } finally {
+      stop();
+      if (client.socket.readyState === client.socket.OPEN) client.watchTopology(false);
+    }
   }
 
   #cast(block: ExtractedBlock, chunks: OutputChunk[], startedAt: number): BlockOutcome['cast'] {

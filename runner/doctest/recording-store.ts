@@ -8,7 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { encodeCast, readCast, readIndex, type RecordedWith, type RecordingIndex } from '../../src/blocks/recordings.ts';
+import { encodeCast, encodeTopology, readCast, readIndex, readTopologyFile, topologyFile, type RecordedWith, type RecordingIndex } from '../../src/blocks/recordings.ts';
+import type { TopologySnapshot } from '../../src/protocol/topology.ts';
+import { sameTopology } from '../topology/model.ts';
 import { BlockWatch, describeMismatch, judge, outputText } from '../../src/common/block-output.ts';
 import { ShellMarkReader } from '../../src/protocol/shell-marks.ts';
 import { configSchema } from '../config.ts';
@@ -37,25 +39,44 @@ export async function currentProvenance(root: string): Promise<RecordedWith> {
   }
 }
 
-/** Writes every block's cast and the page's index, and removes casts of blocks the page no longer has. */
+/**
+ * Writes every block's cast and the page's index, and the network after each block where it
+ * differs from the one after the block before (the first block's always); removes the casts and
+ * snapshots of blocks the page no longer has or whose network is now the same as before.
+ */
 export function writeRecordings(page: DocPage, outcomes: BlockOutcome[], engine: string, recordedWith: RecordedWith): void {
   mkdirSync(page.recordings, { recursive: true });
   const index: RecordingIndex = { sources: page.sources, recordedWith, blocks: {} };
+  const snapshots = new Set<string>();
+  let previous: TopologySnapshot | null = null;
   for (const outcome of outcomes) {
     const id = outcome.block.data.id;
     writeFileSync(join(page.recordings, `${id}.cast`), encodeCast(outcome.cast.header, outcome.cast.events));
+    let topology: 'stored' | 'same' | undefined;
+    if (outcome.topology) {
+      topology = previous && sameTopology(previous, outcome.topology) ? 'same' : 'stored';
+      if (topology === 'stored') {
+        writeFileSync(topologyFile(page.recordings, id), encodeTopology(outcome.topology));
+        snapshots.add(id);
+      }
+      previous = outcome.topology;
+    }
     index.blocks[id] = {
       sourceHash: outcome.block.sourceHash,
       exitCode: outcome.exitCode,
       recordedAt: outcome.recordedAt.toISOString(),
       engine,
       durationMs: Math.round(outcome.durationMs),
+      ...(topology ? { topology } : {}),
     };
   }
   writeFileSync(join(page.recordings, 'index.json'), JSON.stringify(index, null, 2) + '\n');
   const ids = new Set(Object.keys(index.blocks));
   for (const entry of readdirSync(page.recordings, { withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith('.cast') && !ids.has(entry.name.slice(0, -'.cast'.length))) rmSync(join(page.recordings, entry.name));
+    if (!entry.isFile()) continue;
+    if (entry.name.endsWith('.topology.json')) {
+      if (!snapshots.has(entry.name.slice(0, -'.topology.json'.length))) rmSync(join(page.recordings, entry.name));
+    } else if (entry.name.endsWith('.cast') && !ids.has(entry.name.slice(0, -'.cast'.length))) rmSync(join(page.recordings, entry.name));
   }
 }
 
@@ -77,6 +98,7 @@ export function recordingProblems(page: DocPage, root: string, current: Recorded
         : `${page.name}: stale recordings: made on sandbox recipe ${recipe} (commit ${index.recordedWith?.commit}), the sandbox image now is recipe ${current.sandboxRecipe}`,
     );
   }
+  let withoutTopology = 0;
   page.blocks.forEach((block, i) => {
     const entry = index.blocks[block.data.id];
     const where = blockTitle(page, i);
@@ -85,7 +107,12 @@ export function recordingProblems(page: DocPage, root: string, current: Recorded
     if (entry.sourceHash !== block.sourceHash) return void problems.push(`${where}: stale recording (made from another version of the block: sourceHash ${entry.sourceHash}, the page's ${block.sourceHash})`);
     if (!existsSync(cast)) return void problems.push(`${where}: ${folder}/${block.data.id}.cast is missing`);
     problems.push(...castProblems(readCast(cast), block, entry.exitCode).map((problem) => `${where}: the recording ${problem}`));
+    if (entry.topology === undefined) withoutTopology++;
+    else if (entry.topology === 'stored' && !readTopologyFile(topologyFile(page.recordings, block.data.id))) {
+      problems.push(`${where}: ${folder}/${block.data.id}.topology.json is missing or not a network snapshot`);
+    }
   });
+  if (withoutTopology > 0) problems.push(`${page.name}: stale recordings: ${withoutTopology} of ${page.blocks.length} blocks have no network snapshot (recorded before they were kept)`);
   if (problems.length) problems.push(`${page.name}: run npm run record -- ${page.slug}`);
   return problems;
 }

@@ -111,18 +111,24 @@ function interfaces(links: z.infer<typeof ipAddr>): TopologyInterface[] {
   return links.map(toInterface).sort((a, b) => a.ifindex - b.ifindex);
 }
 
-function toNetwork(network: z.infer<typeof engineNetwork>): TopologyNetwork {
+/**
+ * A network as the engine reports it. The engine leaves the gateway out of a network created
+ * without `--gateway` (the tutorial's redis network); the bridge then holds it as its address.
+ */
+function toNetwork(network: z.infer<typeof engineNetwork>, host: TopologyInterface[]): TopologyNetwork {
   const id = network.Id.slice(0, 12);
   const config = (network.IPAM.Config ?? []).find((c) => c.Subnet && !c.Subnet.includes(':')) ?? network.IPAM.Config?.[0];
   const named = network.Options?.['com.docker.network.bridge.name'];
+  // The engine names a user-defined bridge br-<first 12 of its id> unless told otherwise.
+  const bridge = network.Driver === 'bridge' ? (named ?? `br-${id}`) : null;
+  const bridgeAddress = bridge ? host.find((i) => i.name === bridge)?.addresses.find((a) => !a.includes(':')) : undefined;
   return {
     id,
     name: network.Name,
     driver: network.Driver,
-    // The engine names a user-defined bridge br-<first 12 of its id> unless told otherwise.
-    bridge: network.Driver === 'bridge' ? (named ?? `br-${id}`) : null,
+    bridge,
     subnet: config?.Subnet ?? null,
-    gateway: config?.Gateway ?? null,
+    gateway: config?.Gateway ?? bridgeAddress?.split('/')[0] ?? null,
     internal: network.Internal,
   };
 }
@@ -159,10 +165,11 @@ function toContainer(entry: CollectorOutput['containers'][number]): TopologyCont
  */
 export function buildSnapshot(output: CollectorOutput, takenAt: number, maxBytes = MAX_TOPOLOGY_BYTES): TopologySnapshot {
   const containers = output.containers.map(toContainer).filter((c): c is TopologyContainer => c !== null).sort(byName);
+  const host = interfaces(output.host);
   const snapshot: TopologySnapshot = {
     takenAt,
-    host: { interfaces: interfaces(output.host) },
-    networks: output.networks.map(toNetwork).sort(byName),
+    host: { interfaces: host },
+    networks: output.networks.map((n) => toNetwork(n, host)).sort(byName),
     containers,
     trimmed: 0,
   };

@@ -6,6 +6,10 @@
  *
  *   content/recordings/<slug>/index.json        per block id: sourceHash, exitCode, recordedAt, engine, durationMs
  *   content/recordings/<slug>/<block-id>.cast   asciicast v2: the block's terminal output, from its input to its end
+ *   content/recordings/<slug>/<block-id>.topology.json   the sandbox's network after the block (a
+ *                                               TopologySnapshot, src/protocol/topology.ts), only where it
+ *                                               differs from the one after the block before; the index entry's
+ *                                               `topology` says which (`stored` or `same`)
  *
  * `<slug>` is the page's path under content/docs without its locale folder: the zh-CN page and its
  * English twin share recordings when their runnable blocks are the same. Where they differ, the
@@ -16,6 +20,7 @@ import { join } from 'node:path';
 import Anser from 'anser';
 import { h, type Element, type ElementContent, type Parents } from '@astrojs/starlight/expressive-code/hast';
 import { outputLines, type BlockSpec } from '../common/block-output.ts';
+import { topologySnapshot, type TopologySnapshot } from '../protocol/topology.ts';
 import { uiString } from '../components/lab-strings.ts';
 
 /** Locales whose pages live in a folder of their own under content/docs (astro.config.mjs `locales`; the root is zh-CN). */
@@ -88,6 +93,11 @@ export interface RecordingEntry {
   engine: string;
   /** From the input to the block's end (its `until` included). */
   durationMs: number;
+  /**
+   * The sandbox's network after the block: `stored` in <block-id>.topology.json, or the `same` as
+   * after the block before. Absent in recordings made before snapshots were kept: those count as stale.
+   */
+  topology?: 'stored' | 'same';
 }
 
 /** Where a page's recordings were made. */
@@ -171,6 +181,43 @@ export function findRecording(file: string, id: string, sourceHash: string): Rec
     return { entry, stream: readCast(cast) };
   }
   return found;
+}
+
+/** Where block `id`'s network snapshot is kept in a recordings folder. */
+export function topologyFile(folder: string, id: string): string {
+  return join(folder, `${id}.topology.json`);
+}
+
+export function encodeTopology(snapshot: TopologySnapshot): string {
+  return JSON.stringify(snapshot, null, 2) + '\n';
+}
+
+/** The snapshot in a topology file; null when it is missing or is not a snapshot. */
+export function readTopologyFile(file: string): TopologySnapshot | null {
+  if (!existsSync(file)) return null;
+  try {
+    const parsed = topologySnapshot.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null; // not JSON: as good as missing, and check mode says so
+  }
+}
+
+/**
+ * The sandbox's network after block `id` of the page at `file`, as the doc-tests stored it; null
+ * when none is stored for it (its network is the same as after the block before, or it has no
+ * fresh recording). A translation without recordings of its own reads the root locale's, as casts.
+ */
+export function readTopology(file: string, id: string): TopologySnapshot | null {
+  const page = locatePage(file);
+  if (!page) return null;
+  const folders = page.locale ? [recordingsFolder(page.root, page.slug, page.locale), recordingsFolder(page.root, page.slug)] : [recordingsFolder(page.root, page.slug)];
+  for (const folder of folders) {
+    const entry = readIndex(folder)?.blocks[id];
+    if (!entry) continue;
+    return entry.topology === 'stored' ? readTopologyFile(topologyFile(folder, id)) : null;
+  }
+  return null;
 }
 
 /** The terminal stream of the cast at `file`. */

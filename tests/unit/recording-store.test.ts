@@ -6,7 +6,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCast, findRecording, readIndex, type RecordedWith, type RecordingIndex } from '../../src/blocks/recordings.ts';
@@ -14,6 +14,7 @@ import { findPages, type DocPage } from '../../runner/doctest/pages.ts';
 import type { ExtractedBlock } from '../../src/blocks/extract.ts';
 import { recordingProblems, writeRecordings } from '../../runner/doctest/recording-store.ts';
 import type { BlockOutcome } from '../../runner/doctest/page-run.ts';
+import type { TopologySnapshot } from '../../src/protocol/topology.ts';
 
 const PAGE = `---
 title: recordings
@@ -32,6 +33,7 @@ const PROMPT = '\x1b]133;A\x07\x1b[1;32m[root@lab ~]#\x1b[0m \x1b]133;B\x07';
 const bash = (output: string, status = 0) => `echo hello\r\n\x1b[?2004l\r\x1b]133;C\x07${output}\r\n\x1b]133;D;${status}\x07\x1b[?2004h${PROMPT}`;
 /** As redis-cli's line editor echoes `get name`, then its answer and the next prompt. */
 const REDIS = '\r\x1b[0K127.0.0.1:6379> g\r\x1b[17C\r\x1b[0K127.0.0.1:6379> get name\r\x1b[24C\r\n"zhiyuan"\r\n127.0.0.1:6379> ';
+const CLEAN = JSON.parse(readFileSync(new URL('../fixtures/topology/01-clean.json', import.meta.url), 'utf8')) as TopologySnapshot;
 const RECORDED_WITH: RecordedWith = { sandboxRecipe: 'aaaa1111aaaa1111', commit: '0123abcd', uncommitted: false };
 
 const root = mkdtempSync(join(tmpdir(), 'lab-recordings-'));
@@ -43,9 +45,11 @@ const [echo, get] = page.blocks as [ExtractedBlock, ExtractedBlock];
 
 function store(streams: [string, string], recordedWith: RecordedWith | null = RECORDED_WITH, hashes = [echo.sourceHash, get.sourceHash]): void {
   mkdirSync(page.recordings, { recursive: true });
-  const entry = (sourceHash: string, exitCode: number | null) => ({ sourceHash, exitCode, recordedAt: '2026-12-01T00:00:00.000Z', engine: '20.10.24', durationMs: 10 });
-  const index: RecordingIndex = { sources: page.sources, ...(recordedWith ? { recordedWith } : {}), blocks: { [echo.data.id]: entry(hashes[0] as string, 0), [get.data.id]: entry(hashes[1] as string, null) } };
+  // Network snapshots: the first block's stored, the second the same (tests/unit/topology-recordings.test.ts checks them).
+  const entry = (sourceHash: string, exitCode: number | null, topology: 'stored' | 'same') => ({ sourceHash, exitCode, recordedAt: '2026-12-01T00:00:00.000Z', engine: '20.10.24', durationMs: 10, topology });
+  const index: RecordingIndex = { sources: page.sources, ...(recordedWith ? { recordedWith } : {}), blocks: { [echo.data.id]: entry(hashes[0] as string, 0, 'stored'), [get.data.id]: entry(hashes[1] as string, null, 'same') } };
   writeFileSync(join(page.recordings, 'index.json'), JSON.stringify(index));
+  copyFileSync(new URL('../fixtures/topology/01-clean.json', import.meta.url), join(page.recordings, `${echo.data.id}.topology.json`));
   streams.forEach((stream, i) => writeFileSync(join(page.recordings, `${page.blocks[i]?.data.id}.cast`), encodeCast({ version: 2, width: 120, height: 30, timestamp: 0, title: 't' }, [[0.01, 'o', stream]])));
 }
 
@@ -97,11 +101,12 @@ test('record mode writes where the recordings came from, and each block\'s cast'
     durationMs: 12.4,
     recordedAt: new Date('2026-12-01T01:02:03.000Z'),
     cast: { header: { version: 2, width: 120, height: 30, timestamp: 0, title: 't' }, events: [[0.01, 'o', stream]] },
+    topology: CLEAN,
   });
   writeRecordings(page, [outcome(0, bash('hello')), outcome(1, REDIS)], '20.10.24+dfsg1', RECORDED_WITH);
   const index = JSON.parse(readFileSync(join(page.recordings, 'index.json'), 'utf8')) as RecordingIndex;
   assert.deepEqual(index.recordedWith, RECORDED_WITH);
-  assert.deepEqual(index.blocks[echo.data.id], { sourceHash: echo.sourceHash, exitCode: 0, recordedAt: '2026-12-01T01:02:03.000Z', engine: '20.10.24+dfsg1', durationMs: 12 });
+  assert.deepEqual(index.blocks[echo.data.id], { sourceHash: echo.sourceHash, exitCode: 0, recordedAt: '2026-12-01T01:02:03.000Z', engine: '20.10.24+dfsg1', durationMs: 12, topology: 'stored' });
   assert.equal(readIndex(page.recordings)?.blocks[get.data.id]?.exitCode, null);
   assert.deepEqual(recordingProblems(page, root, RECORDED_WITH), [], 'what it wrote passes check mode');
 });
