@@ -4,33 +4,29 @@
  * block's recording) differs from the one before it on the page, the diagram as it was after that
  * block: inline SVG and a table, folded in a <details>, with no JavaScript. What the block added or
  * changed is highlighted, what it removed is said. Both locales share the snapshots, as they share
- * recordings (src/blocks/recordings.ts decides which folder).
+ * recordings (src/blocks/recordings.ts reads them and decides which folder; the index entry's
+ * `topology` says which blocks have one stored).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { fromHtml } from 'hast-util-from-html';
 import type { Element } from '@astrojs/starlight/expressive-code/hast';
-import { topologySnapshot, type TopologySnapshot } from '../protocol/topology.ts';
+import type { TopologySnapshot } from '../protocol/topology.ts';
 import { uiString } from '../components/lab-strings.ts';
 import { deriveGraph, diffGraphs, FirstSeen, isEmptyDiff, type TopologyGraph } from '../topology/graph.ts';
 import { layoutTopology } from '../topology/layout.ts';
 import { escapeHtml, renderChanges, renderSvg, renderTable, topologyWords } from '../topology/render.ts';
-import { locatePage, readIndex, recordingsFolder } from './recordings.ts';
+import { locatePage, readIndex, readTopologyFile, recordingsFolder, topologyFile } from './recordings.ts';
 
-/** The stored snapshot of block `id` in a recordings folder; null when there is none or it is not a snapshot. */
-export function readStoredTopology(folder: string, id: string): TopologySnapshot | null {
-  const file = join(folder, `${id}.topology.json`);
+/** Snapshots read once per build (each block's diagram needs the ones before it) and again when they change. */
+const snapshotCache = new Map<string, TopologySnapshot | null>();
+
+function storedSnapshot(folder: string, id: string): TopologySnapshot | null {
+  const file = topologyFile(folder, id);
   if (!existsSync(file)) return null;
   const key = `${file}:${statSync(file).mtimeMs}`;
-  const cached = snapshotCache.get(key);
-  if (cached !== undefined) return cached;
-  const parsed = topologySnapshot.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) console.warn(`[lab topology] ${file}: not a topology snapshot (${parsed.error.issues[0]?.message ?? 'invalid'}); not shown`);
-  const snapshot = parsed.success ? parsed.data : null;
-  snapshotCache.set(key, snapshot);
-  return snapshot;
+  if (!snapshotCache.has(key)) snapshotCache.set(key, readTopologyFile(file));
+  return snapshotCache.get(key) ?? null;
 }
-const snapshotCache = new Map<string, TopologySnapshot | null>();
 
 /** A page's snapshots in block order, from the folder its recordings come from. */
 function pageSnapshots(file: string, id: string): { id: string; snapshot: TopologySnapshot }[] | null {
@@ -40,8 +36,8 @@ function pageSnapshots(file: string, id: string): { id: string; snapshot: Topolo
   for (const folder of folders) {
     const index = readIndex(folder);
     if (!index || !(id in index.blocks)) continue;
-    return Object.keys(index.blocks).flatMap((block) => {
-      const snapshot = readStoredTopology(folder, block);
+    return Object.entries(index.blocks).flatMap(([block, entry]) => {
+      const snapshot = entry.topology === 'stored' ? storedSnapshot(folder, block) : null;
       return snapshot ? [{ id: block, snapshot }] : [];
     });
   }

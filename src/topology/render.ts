@@ -5,7 +5,7 @@
  * Names and addresses are real text (SVG <text>, table cells), so the site's search indexes them
  * and a reader can copy them.
  */
-import { graphNodes, nodeName, type TopologyDiff, type TopologyGraph, type TopologyNode } from './graph.ts';
+import { graphNodes, nodeName, type TopologyDiff, type TopologyGraph } from './graph.ts';
 import { FONT_PX, LINE_PX, type TopologyLayout } from './layout.ts';
 
 /** What the view says, in the page's language (`lab.topology.*`, src/content/i18n). */
@@ -92,29 +92,19 @@ export function renderSvg(graph: TopologyGraph, layout: TopologyLayout, diff: To
   }
   for (const box of layout.nodes) {
     const { node } = box;
-    const focus = options.interactive ? ` tabindex="0" role="button" aria-label="${e(nodeSummary(node, words))}"` : '';
+    // Its accessible name is its visible text, in order (WCAG 2.5.3, label in name).
+    const title = node.kind === 'host' ? words.host : box.title;
+    const focus = options.interactive ? ` tabindex="0" role="button" aria-label="${e([title, ...box.lines].join(', '))}"` : '';
     parts.push(
       `<g class="topo-node topo-${node.kind}${mark(node.id, diff)}" data-node="${e(node.id)}" data-name="${e(nodeName(node))}"${focus}>`,
       `<rect x="${box.x.toFixed(1)}" y="${box.y.toFixed(1)}" width="${box.width.toFixed(1)}" height="${box.height.toFixed(1)}" rx="6"/>`,
-      `<text class="topo-title" x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12).toFixed(1)}">${e(node.kind === 'host' ? words.host : box.title)}</text>`,
+      `<text class="topo-title" x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12).toFixed(1)}">${e(title)}</text>`,
       ...box.lines.map((line, i) => `<text x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12 + (i + 1) * LINE_PX).toFixed(1)}">${e(line)}</text>`),
       `</g>`,
     );
   }
   parts.push('</svg>');
   return parts.join('');
-}
-
-/** One line that says what a node is, for its accessible name. */
-export function nodeSummary(node: TopologyNode, words: TopologyWords): string {
-  switch (node.kind) {
-    case 'host':
-      return [words.host, ...node.interfaces.map((iface) => `${iface.name} ${iface.addresses.join(' ')}`)].join(', ');
-    case 'bridge':
-      return [node.network, node.bridge, node.subnet, node.gateway && `${words.details.gateway} ${node.gateway}`].filter(Boolean).join(', ');
-    case 'container':
-      return [node.name, ...node.interfaces.map((iface) => `${iface.label} ${iface.addresses.filter((a) => !a.includes(':')).join(' ')}`.trim())].join(', ');
-  }
 }
 
 /** The network as rows: one per bridge, one per container interface (network, container, interface, address, peer). */
