@@ -13,9 +13,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { extractBlocks } from '../../src/blocks/extract.ts';
 import { artefactPath, terminalText, useLabSite, waitForTerminalText } from '../support/browser.ts';
+
+const TUTORIAL = 'content/docs/en/docker-network.mdx';
+const TUTORIAL_BLOCKS = extractBlocks(readFileSync(new URL(`../../${TUTORIAL}`, import.meta.url), 'utf8'), TUTORIAL);
 
 const site = useLabSite();
 
@@ -169,5 +173,51 @@ test('the Network view draws each step of the sandbox, highlighted, by keyboard,
 
   writeFileSync(artefactPath('network-view-latency.json'), JSON.stringify(latency, null, 2));
   console.log(`prompt back -> diagram shows it (ms): ${JSON.stringify(latency)}`);
+  await context.close();
+});
+
+test('the tutorial live: the Network view after the veth section, network connect and the Redis cluster, light and dark', async () => {
+  const { runner, browser } = site;
+  const context = await browser.newContext({ viewport: { width: 1500, height: 1100 } });
+  const page = await context.newPage();
+  await page.goto(`${runner.url}/en/docker-network/#lab-token=${runner.token}`);
+  await page.locator('[data-action="network"]').click();
+  await page.locator('lab-terminal[data-state="live"]').waitFor({ timeout: 120_000 });
+  const cablesOf = (name: string) => page.locator(`${view} [data-cable^="cable:${name}:"]`).evaluateAll((cables) => cables.map((c) => c.getAttribute('data-network')).sort());
+
+  /** Runs every block up to and including the one whose command starts with `command`. */
+  const runThrough = async (command: string) => {
+    const block = TUTORIAL_BLOCKS.find((b) => b.data.command.startsWith(command));
+    assert.ok(block, `the tutorial has a block starting with ${command}`);
+    const row = page.locator(`[data-lab-controls][data-block-id="${block.data.id}"]`);
+    await row.locator('[data-action="run-above"]').click();
+    await page.locator('lab-terminal [data-part="progress"][data-state="done"]').waitFor({ timeout: 300_000 });
+    await row.locator('[data-action="run"]').click();
+    await page.waitForFunction((el) => ['done', 'expected-failure'].includes(el?.getAttribute('data-status') ?? ''), await row.elementHandle(), { timeout: 300_000 });
+  };
+  const shoot = async (name: string) => {
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((value) => (document.documentElement.dataset.theme = value), theme);
+      await page.locator('lab-terminal').screenshot({ path: artefactPath(`network-view-tutorial-${name}-${theme}.png`) });
+    }
+    await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+  };
+
+  await runThrough('docker run -d -P --name tomcat02 tomcat');
+  await until(page, `return root.querySelector('[data-node="ctr:tomcat02"]') && root.querySelectorAll('[data-cable][data-network="bridge"]').length === 2`);
+  assert.deepEqual(await cablesOf('tomcat01'), ['bridge']);
+  await shoot('veth');
+
+  await runThrough('docker network connect mynet tomcat01');
+  await until(page, `return root.querySelectorAll('[data-cable^="cable:tomcat01:"]').length === 2`);
+  assert.deepEqual(await cablesOf('tomcat01'), ['bridge', 'mynet']);
+  await shoot('connect');
+
+  await runThrough('for port in $(seq 1 6); \\\ndo \\\ndocker run');
+  await until(page, `return root.querySelectorAll('[data-node^="ctr:redis-"]').length === 6`);
+  const redis = await page.locator(`${view} [data-node^="ctr:redis-"]`).evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+  for (let n = 1; n <= 6; n++) assert.ok(redis.some((text) => text.startsWith(`redis-${n}`) && text.includes(`172.38.0.1${n}/16`)), `redis-${n} at 172.38.0.1${n}`);
+  assert.match((await page.locator(`${view} [data-node="net:redis"]`).textContent()) ?? '', /172\.38\.0\.0\/16/);
+  await shoot('redis');
   await context.close();
 });

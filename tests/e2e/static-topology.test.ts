@@ -85,6 +85,8 @@ test('the diagrams in Chromium, no runner: veth section, network connect, Redis;
     await context.addInitScript((value) => localStorage.setItem('starlight-theme', value), theme);
     const page = await context.newPage();
     await page.goto(`${url}${PAGES[1]!.path}`);
+    // The docked terminal sticks to the bottom of the viewport; out of the pictures of what is above it.
+    await page.addStyleTag({ content: 'lab-terminal { display: none !important; }' });
     for (const [name, id] of Object.entries(shots)) {
       const details = page.locator(`details.lab-topology[data-lab-topology="${id}"]`);
       await details.locator('summary').click();
