@@ -92,14 +92,15 @@ export function renderSvg(graph: TopologyGraph, layout: TopologyLayout, diff: To
   }
   for (const box of layout.nodes) {
     const { node } = box;
-    // Its accessible name is its visible text, in order (WCAG 2.5.3, label in name).
+    // Its accessible name is its visible text, in order (WCAG 2.5.3, label in name); each line ends
+    // in a space so that the lines' text, read together, is the same words.
     const title = node.kind === 'host' ? words.host : box.title;
-    const focus = options.interactive ? ` tabindex="0" role="button" aria-label="${e([title, ...box.lines].join(', '))}"` : '';
+    const focus = options.interactive ? ` tabindex="0" role="button" aria-label="${e([title, ...box.lines].join(' '))}"` : '';
     parts.push(
       `<g class="topo-node topo-${node.kind}${mark(node.id, diff)}" data-node="${e(node.id)}" data-name="${e(nodeName(node))}"${focus}>`,
       `<rect x="${box.x.toFixed(1)}" y="${box.y.toFixed(1)}" width="${box.width.toFixed(1)}" height="${box.height.toFixed(1)}" rx="6"/>`,
-      `<text class="topo-title" x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12).toFixed(1)}">${e(title)}</text>`,
-      ...box.lines.map((line, i) => `<text x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12 + (i + 1) * LINE_PX).toFixed(1)}">${e(line)}</text>`),
+      `<text class="topo-title" x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12).toFixed(1)}">${e(title)} </text>`,
+      ...box.lines.map((line, i) => `<text x="${(box.x + 10).toFixed(1)}" y="${(box.y + 8 + 12 + (i + 1) * LINE_PX).toFixed(1)}">${e(line)} </text>`),
       `</g>`,
     );
   }
