@@ -16,6 +16,8 @@ import { FirstSeen, graphNodes, HOST_ID, type Cable, type TopologyGraph, type To
 export const FONT_PX = 12;
 export const CHAR_PX = 7.3;
 export const LINE_PX = 16;
+/** A cable label's line (its font is 11 px). */
+export const CABLE_LINE_PX = 13;
 const PAD_X = 10;
 const PAD_Y = 8;
 
@@ -36,7 +38,7 @@ export interface CableRoute {
   /** The label's centre. */
   labelX: number;
   labelY: number;
-  label: string;
+  label: [string, string];
 }
 
 export interface HostLink {
@@ -75,9 +77,9 @@ export function nodeText(node: TopologyNode): { title: string; lines: string[] }
   }
 }
 
-/** The cable's label: its host end, then its container end, as `ip addr` prints each. */
-export function cableText(cable: Cable): string {
-  return `${cable.host.label} ⇄ ${cable.container.label}`;
+/** The cable's label, two lines: its host end, then its container end, as `ip addr` prints each. */
+export function cableText(cable: Cable): [string, string] {
+  return [cable.host.label, `⇄ ${cable.container.label}`];
 }
 
 function ipv4(addresses: string[]): string[] {
@@ -100,7 +102,7 @@ export function layoutTopology(graph: TopologyGraph, order: FirstSeen = new Firs
   for (const bridge of graph.bridges) g.setEdge(HOST_ID, bridge.id, { minlen: 1, weight: 1 }, `host:${bridge.id}`);
   const cabled = new Set(graph.cables.map((cable) => cable.to));
   for (const cable of graph.cables) {
-    g.setEdge(cable.from, cable.to, { minlen: 2, weight: 2, width: textWidth(cableText(cable)), height: LINE_PX, labelpos: 'c' }, cable.id);
+    g.setEdge(cable.from, cable.to, { minlen: 2, weight: 2, width: Math.max(...cableText(cable).map(textWidth)), height: 2 * CABLE_LINE_PX, labelpos: 'c' }, cable.id);
   }
   // A container with no cable (`--net none`, `--net host`, stopped) still sits in the containers' column.
   for (const container of graph.containers) if (!cabled.has(container.id)) g.setEdge(HOST_ID, container.id, { minlen: 3, weight: 0 }, `place:${container.id}`);

@@ -6,7 +6,7 @@
  * and a reader can copy them.
  */
 import { graphNodes, nodeName, type TopologyDiff, type TopologyGraph } from './graph.ts';
-import { FONT_PX, LINE_PX, type TopologyLayout } from './layout.ts';
+import { CABLE_LINE_PX, CHAR_PX, FONT_PX, LINE_PX, type TopologyLayout } from './layout.ts';
 
 /** What the view says, in the page's language (`lab.topology.*`, src/content/i18n). */
 export interface TopologyWords {
@@ -74,19 +74,21 @@ export function renderSvg(graph: TopologyGraph, layout: TopologyLayout, diff: To
   const parts: string[] = [];
   const role = options.interactive ? 'role="group"' : 'role="img"';
   // Scaled down to fit, but not below a size its text can be read at: past that, its box scrolls.
-  const floor = `style="min-width:min(${layout.width}px,34rem)"`;
+  const floor = `style="min-width:min(${layout.width}px,28rem)"`;
   parts.push(
     `<svg class="topo-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" ${floor} ${role} aria-label="${e(label)}" font-size="${FONT_PX}">`,
   );
   for (const link of layout.hostLinks) parts.push(`<path class="topo-hostlink" d="${path(link.points)}"/>`);
   for (const route of layout.cables) {
     const { cable } = route;
-    const half = (route.label.length * 7.3) / 2 + 4;
+    const half = (Math.max(...route.label.map((line) => line.length)) * CHAR_PX * (11 / FONT_PX)) / 2 + 4;
+    const [hostEnd, containerEnd] = route.label;
     parts.push(
       `<g class="topo-cable${mark(cable.id, diff)}" data-cable="${e(cable.id)}" data-network="${e(cable.network)}">`,
       `<path d="${path(route.points)}"/>`,
-      `<rect class="topo-cable-label-bg" x="${(route.labelX - half).toFixed(1)}" y="${(route.labelY - LINE_PX / 2).toFixed(1)}" width="${(2 * half).toFixed(1)}" height="${LINE_PX}" rx="3"/>`,
-      `<text x="${route.labelX.toFixed(1)}" y="${(route.labelY + 4).toFixed(1)}" text-anchor="middle">${e(route.label)}</text>`,
+      `<rect class="topo-cable-label-bg" x="${(route.labelX - half).toFixed(1)}" y="${(route.labelY - CABLE_LINE_PX).toFixed(1)}" width="${(2 * half).toFixed(1)}" height="${2 * CABLE_LINE_PX}" rx="3"/>`,
+      `<text x="${route.labelX.toFixed(1)}" y="${(route.labelY - 3).toFixed(1)}" text-anchor="middle">${e(hostEnd)} </text>`,
+      `<text x="${route.labelX.toFixed(1)}" y="${(route.labelY + 10).toFixed(1)}" text-anchor="middle">${e(containerEnd)}</text>`,
       `</g>`,
     );
   }

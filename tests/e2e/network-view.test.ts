@@ -114,7 +114,7 @@ test('the Network view draws each step of the sandbox, highlighted, by keyboard,
   assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
   await until(page, `return root.querySelector('[data-node="ctr:net-a"]')?.textContent.includes(arg)`, address);
   assert.equal(await page.locator(`${view} [data-cable^="cable:net-a:"]`).count(), 1);
-  assert.match((await page.locator(`${view} [data-cable^="cable:net-a:"] text`).textContent()) ?? '', /^\d+: veth\w+@if\d+ ⇄ \d+: eth0@if\d+$/, 'the cable says both veth ends as ip addr does');
+  assert.match((await page.locator(`${view} [data-cable^="cable:net-a:"]`).textContent()) ?? '', /^\d+: veth\w+@if\d+ ⇄ \d+: eth0@if\d+$/, 'the cable says both veth ends as ip addr does');
   await page.screenshot({ path: artefactPath('network-view-live-run.png') });
 
   // 3. A second network: a second cable, to docker0; the container is marked as changed.
