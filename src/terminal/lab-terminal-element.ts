@@ -7,7 +7,8 @@
  *
  * Its methods are the terminal's API for the rest of the page (the blocks' Run buttons) and for
  * tests: `start()`, `terminal(name)`, `reveal(name)`, `run(command)`, `input(data)`, `reset()`,
- * `text(name)`. It dispatches `lab-state`, `lab-mark`, `lab-session` and `lab-tab` events (see
+ * `text(name)`, `showNetwork(open)` (the Network view, src/topology/network-panel.ts, loaded on
+ * first open). It dispatches `lab-state`, `lab-mark`, `lab-session` and `lab-tab` events (see
  * LabTerminalEventMap).
  */
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
