@@ -14,6 +14,8 @@ import { h } from '@astrojs/starlight/expressive-code/hast';
 import { uiString } from '../components/lab-strings.ts';
 import { findRecording, pagePath, parentOf, RECORDING_STYLES, renderRecording } from './recordings.ts';
 import { BlockNamer, normalizeCode, parseFence, RunnableMetaError, sourceHash, toBlockData, type FenceKind } from './runnable.ts';
+import { renderStoredTopology } from './topology.ts';
+import { TOPOLOGY_STYLES } from '../topology/styles.ts';
 
 /** Its words are the site's i18n strings (`lab.code.*`, src/content/i18n), with Starlight's fallback. */
 function label(kind: 'output' | 'hidden', locale: string | undefined): string {
@@ -43,7 +45,7 @@ const kinds = new WeakMap<ExpressiveCodeBlock, { fence: FenceKind; id: string | 
 export function pluginRunnableBlocks() {
   return definePlugin({
     name: 'docker-network-lab runnable blocks',
-    baseStyles: RECORDING_STYLES,
+    baseStyles: RECORDING_STYLES + TOPOLOGY_STYLES,
     hooks: {
       preprocessMetadata: ({ codeBlock }) => {
         let fence: FenceKind;
@@ -89,14 +91,17 @@ export function pluginRunnableBlocks() {
             console.warn(`[lab recordings] ${file ? pagePath(file) : 'a page'}: block ${seen.id} (${codeBlock.code.split('\n')[0]}): ${why}; run npm run record`);
             continue;
           }
-          const shown = renderRecording(seen.id, recording, { command: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
+          const recorded = renderRecording(seen.id, recording, { command: normalizeCode(codeBlock.code), prompt: seen.fence.block.prompt }, codeBlock.locale);
+          // The network after the block, when it changed (src/blocks/topology.ts), under its output.
+          const network = file ? renderStoredTopology(file, seen.id, codeBlock.locale) : null;
+          const shown = network ? [recorded, network] : [recorded];
           // Right under the block's frame; inside the <details> of a hidden block, so it folds with it.
           if (renderedBlockAst.tagName === 'details') {
-            renderedBlockAst.children.push(shown);
+            renderedBlockAst.children.push(...shown);
             continue;
           }
           const parent = parentOf(renderData.groupAst, renderedBlockAst);
-          if (parent) parent.children.splice(parent.children.indexOf(renderedBlockAst) + 1, 0, shown);
+          if (parent) parent.children.splice(parent.children.indexOf(renderedBlockAst) + 1, 0, ...shown);
         }
       },
     },

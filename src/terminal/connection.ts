@@ -27,6 +27,7 @@ import {
   type PrepareStage,
   type OutputMessage,
   type ServerMessage,
+  type TopologySnapshot,
 } from '../protocol/wire.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { EarlyHandover } from './early-socket.ts';
@@ -93,13 +94,17 @@ export interface ConnectionEvents {
    */
   output(data: Uint8Array, seq: number, parsed: () => void): void;
   discontinuity(kind: Discontinuity): void;
+  /** A snapshot of the sandbox's network (while watched, see watchTopology); `n` counts them. */
+  topology(snapshot: TopologySnapshot, n: number): void;
+  /** Collecting one failed; the terminal goes on. */
+  topologyFailed(message: string): void;
 }
 
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
 export class LabConnection {
   readonly #options: ConnectionOptions;
-  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set() };
+  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set(), topology: new Set(), topologyFailed: new Set() };
   #state: ConnectionState = { kind: 'connecting' };
   #ws: WebSocket | null = null;
   /** Set once the current socket's fate is decided by a message (ended, error), not by its close. */
@@ -123,6 +128,8 @@ export class LabConnection {
   #helloSize: { cols: number; rows: number } | null = null;
   #pendingInput = '';
   #disposed = false;
+  /** The Network view is open: ask for snapshots on this socket and on each one after it. */
+  #watchTopology = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -175,6 +182,13 @@ export class LabConnection {
     if (this.#welcomed && this.#send({ type: 'input', data })) return;
     if (this.#state.kind === 'ended' || this.#state.kind === 'failed') return;
     if (this.#pendingInput.length + data.length <= MAX_PENDING_INPUT) this.#pendingInput += data;
+  }
+
+  /** Starts or stops the runner's `topology` messages; kept across reconnects. */
+  watchTopology(on: boolean): void {
+    if (this.#watchTopology === on) return;
+    this.#watchTopology = on;
+    if (this.#welcomed) this.#send({ type: 'watch-topology', on });
   }
 
   resize(cols: number, rows: number): void {
@@ -276,6 +290,10 @@ export class LabConnection {
         return this.#onEnded(message.reason, message.exitCode);
       case 'error':
         return this.#onError(message.code, message.message);
+      case 'topology':
+        return this.#emit('topology', message.snapshot, message.n);
+      case 'topology-failed':
+        return this.#emit('topologyFailed', message.message);
     }
   }
 
@@ -293,6 +311,7 @@ export class LabConnection {
     // An early hello guessed the size before the terminal existed: say the real one.
     const size = clampSize(this.#options.size());
     if (this.#helloSize && (size.cols !== this.#helloSize.cols || size.rows !== this.#helloSize.rows)) this.#send({ type: 'resize', ...size });
+    if (this.#watchTopology) this.#send({ type: 'watch-topology', on: true });
     if (this.#pendingInput) {
       const pending = this.#pendingInput;
       this.#pendingInput = '';

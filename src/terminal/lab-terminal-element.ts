@@ -7,7 +7,8 @@
  *
  * Its methods are the terminal's API for the rest of the page (the blocks' Run buttons) and for
  * tests: `start()`, `terminal(name)`, `reveal(name)`, `run(command)`, `input(data)`, `reset()`,
- * `text(name)`. It dispatches `lab-state`, `lab-mark`, `lab-session` and `lab-tab` events (see
+ * `text(name)`, `showNetwork(open)` (the Network view, src/topology/network-panel.ts, loaded on
+ * first open). It dispatches `lab-state`, `lab-mark`, `lab-session` and `lab-tab` events (see
  * LabTerminalEventMap).
  */
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
@@ -17,6 +18,7 @@ import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState
 import { captureToken, PageMemory, readDockLayout, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
 import type { UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
+import type { NetworkPanel } from '../topology/network-panel.ts';
 
 /** How long the reachability check waits for the runner before calling the page offline. */
 const PROBE_TIMEOUT_MS = 8_000;
@@ -42,6 +44,9 @@ export class LabTerminalElement extends HTMLElement {
   readonly #probe = new MutableDisposable<DisposableStore>();
   /** The main terminal's early socket, until the connection takes it (then disposing it does nothing to the socket). */
   readonly #early = new MutableDisposable<EarlySocket>();
+  /** The Network view, once it was first opened (its code is a chunk of its own). */
+  #network: Promise<NetworkPanel> | null = null;
+  #networkPanel: NetworkPanel | null = null;
 
   connectedCallback(): void {
     // The Head script normally took it already; a page opened on this URL must not depend on order.
@@ -55,6 +60,9 @@ export class LabTerminalElement extends HTMLElement {
     this.#probe.clear();
     this.#early.clear();
     this.#wiring.clear();
+    this.#networkPanel?.dispose();
+    this.#networkPanel = null;
+    this.#network = null;
     this.#controller?.dispose();
     this.#controller = null;
     this.#starting = null;
@@ -118,6 +126,52 @@ export class LabTerminalElement extends HTMLElement {
     return this.#controller?.text(name) ?? '';
   }
 
+  /**
+   * Opens (or closes) the dock's Network view: a diagram of the sandbox's network, redrawn after
+   * each command. Opening it starts the terminal if need be (the diagram is of its sandbox).
+   */
+  showNetwork(open = true): void {
+    const section = this.#part('network');
+    this.#part('network-toggle').setAttribute('aria-expanded', String(open));
+    section.hidden = !open;
+    if (!open) {
+      delete this.dataset.network;
+      this.#networkPanel?.stop();
+      return;
+    }
+    this.dataset.network = '';
+    this.#setCollapsed(false, false);
+    this.#network ??= this.#loadNetwork();
+    this.#network.then((panel) => {
+      if (this.dataset.network !== undefined) panel.start();
+    }, () => {
+      // #loadNetwork said so in the view; opening it again tries again.
+    });
+  }
+
+  async #loadNetwork(): Promise<NetworkPanel> {
+    const status = this.#part('network-status');
+    const strings = this.#uiStrings();
+    if (!this.#controller) {
+      status.textContent = strings['lab.topology.notStarted'] ?? '';
+      status.hidden = false;
+    }
+    try {
+      const [module, controller] = await Promise.all([import('../topology/network-panel.ts'), this.start({ focus: false })]);
+      this.#networkPanel = module.mountNetworkPanel({ status, view: this.#part('network-view') }, strings, controller);
+      return this.#networkPanel;
+    } catch (error) {
+      this.#network = null;
+      status.textContent = this.dataset.textLoadFailed ?? '';
+      status.hidden = false;
+      throw error;
+    }
+  }
+
+  #uiStrings(): UiStrings {
+    return JSON.parse(this.querySelector('script[data-lab-terminal-strings]')?.textContent ?? '{}') as UiStrings;
+  }
+
   /** Finds out again whether a runner answers (the offline notices' buttons). */
   recheck(): void {
     if (this.#starting) {
@@ -160,6 +214,12 @@ export class LabTerminalElement extends HTMLElement {
     if (start) wiring.add(listen(start, 'click', () => this.#startFromPanel(true)));
     const toggle = this.querySelector<HTMLElement>('[data-action="toggle"]');
     if (toggle) wiring.add(listen(toggle, 'click', () => this.#setCollapsed(this.dataset.collapsed === undefined, true)));
+    const network = this.#part('network-toggle');
+    wiring.add(listen(network, 'click', () => this.showNetwork(this.dataset.network === undefined)));
+    // A press keeps focus where it was: the reader goes on typing with the diagram beside, and the
+    // terminal's keys hint (shown while it has focus) does not vanish under the pointer mid-click,
+    // moving the bar so that the release lands elsewhere and the click is lost.
+    wiring.add(listen(network, 'mousedown', (event: MouseEvent) => event.preventDefault()));
     // Until the terminal module takes the notice over, its button is the offline notice's "Try again".
     wiring.add(listen(this.#part('notice-action'), 'click', () => {
       if (!this.#starting) this.recheck();
@@ -305,7 +365,7 @@ export class LabTerminalElement extends HTMLElement {
       throw error;
     }
     this.#controller = module.mountTerminal(this.#parts(), {
-      strings: JSON.parse(this.querySelector('script[data-lab-terminal-strings]')?.textContent ?? '{}') as UiStrings,
+      strings: this.#uiStrings(),
       url: this.#url,
       token: readToken,
       memory: this.memory,

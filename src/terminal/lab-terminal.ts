@@ -7,8 +7,9 @@
  * reload); a terminal a block names (`terminal=redis`) joins it with the main one's session id and
  * gets a tab the first time a block targets it. A reload opens the remembered terminals again.
  */
-import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
+import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { ShellMark } from '../protocol/shell-marks.ts';
+import type { TopologySnapshot } from '../protocol/topology.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { ConnectionState } from './connection.ts';
 import type { EarlyHandover } from './early-socket.ts';
@@ -178,6 +179,21 @@ export class LabTerminalController {
 
   focus(): void {
     this.#tabs.get(this.#active)?.focus();
+  }
+
+  /**
+   * Snapshots of the sandbox's network for the Network view, from the main terminal's connection,
+   * until the returned disposable is released (then the runner stops collecting for this page).
+   */
+  watchTopology(listener: { snapshot(snapshot: TopologySnapshot, n: number): void; failed(message: string): void }): Disposable {
+    const connection = this.#main.connection;
+    const watch = new DisposableStore();
+    watch.add(toDisposable(connection.on('topology', (snapshot, n) => listener.snapshot(snapshot, n))));
+    watch.add(toDisposable(connection.on('topologyFailed', (message) => listener.failed(message))));
+    watch.add(toDisposable(() => connection.watchTopology(false)));
+    connection.watchTopology(true);
+    this.#store.add(watch);
+    return toDisposable(() => this.#store.delete(watch));
   }
 
   /** Switches xterm's screen reader mode in every terminal of the page. */

@@ -1,7 +1,8 @@
 /**
  * The accessibility audit: axe-core at the WCAG 2.2 AA rules on every page of the built site, in
  * both locales and both themes, as a static host serves it (no runner: the offline notes) and live
- * (the runner's site, the terminal open and a block run, its status and output beside it). Zero
+ * (the runner's site, the terminal open and a block run, its status and output beside it, the
+ * Network view open with its table; the static pages with their network diagrams unfolded). Zero
  * violations. The counts by rule go to the test's diagnostics.
  */
 import { test, type TestContext } from 'node:test';
@@ -54,6 +55,8 @@ test('every page, both locales and themes, served statically (no runner): no WCA
         for (const path of locale === '' ? [...PAGES, '404.html'] : PAGES) {
           await page.goto(`${staticSite.url}/${locale}${path}`);
           if (BLOCK_PAGES.has(path)) await page.locator('lab-terminal[data-state="offline"]').waitFor({ timeout: 15_000 });
+          // The recorded network diagrams, unfolded, so their markup is audited too.
+          await page.evaluate(() => document.querySelectorAll<HTMLDetailsElement>('details.lab-topology').forEach((d) => (d.open = true)));
           const violations = await audit(page);
           scans += 1;
           if (violations.length > 0) problems.push(tally(counts, `static ${theme} /${locale}${path}`, violations));
@@ -67,6 +70,17 @@ test('every page, both locales and themes, served statically (no runner): no WCA
   report(t, counts, scans);
   assert.deepEqual(problems, [], problems.join('\n'));
 });
+
+/** Opens the dock's Network view (if it is closed), with its table shown and a box selected. */
+async function openNetworkView(page: Page): Promise<void> {
+  const toggle = page.locator('[data-action="network"]');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  const view = page.locator('[data-part="network-view"]');
+  await view.locator('svg [data-node="host"]').waitFor({ timeout: 30_000 });
+  const table = view.locator('details.topo-table-toggle');
+  if ((await table.getAttribute('open')) === null) await table.locator('summary').click();
+  await view.locator('[data-node="host"]').click();
+}
 
 /** Opens the lab on `path`: the terminal started and a command or block run, its result shown. */
 async function goLive(page: Page, url: string, path: string): Promise<void> {
@@ -103,6 +117,7 @@ test('the lab pages live (terminal open, a block run), both locales and themes: 
           await page.locator('lab-terminal[data-state="live"]').waitFor({ timeout: 30_000 });
           await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
         }
+        await openNetworkView(page);
         const violations = await audit(page);
         scans += 1;
         if (violations.length > 0) problems.push(tally(counts, `live ${theme} /${locale}${path}`, violations));
