@@ -26,3 +26,15 @@ export function listen(target: EventTarget, type: string, listener: (event: Even
   target.addEventListener(type, listener, options);
   return toDisposable(() => target.removeEventListener(type, listener, options));
 }
+
+/**
+ * Adds a stylesheet to the document once, named by `name` (a `data-lab-style` attribute): a lazy
+ * chunk's CSS as text, put in when its view first opens rather than in every page's stylesheet.
+ */
+export function addStylesheetOnce(name: string, css: string): void {
+  if (document.querySelector(`style[data-lab-style="${name}"]`)) return;
+  const style = document.createElement('style');
+  style.dataset.labStyle = name;
+  style.textContent = css;
+  document.head.append(style);
+}

@@ -12,7 +12,7 @@ import type { WebglAddon } from '@xterm/addon-webgl';
 // the stylesheet of every page that can show a terminal, long before anyone starts one.
 import xtermCss from '@xterm/xterm/css/xterm.css?inline';
 import { DisposableStore, MutableDisposable, toDisposable } from '../common/lifecycle.ts';
-import { animationFrame, listen, timeout } from './dom-lifecycle.ts';
+import { addStylesheetOnce, animationFrame, listen, timeout } from './dom-lifecycle.ts';
 
 /** Wait this long after the last size change before telling the shell: a drag resizes many times. */
 const RESIZE_DEBOUNCE_MS = 150;
@@ -65,14 +65,6 @@ export interface ViewOptions {
   onTabMode?: (leaves: boolean) => void;
 }
 
-function addXtermStylesheet(): void {
-  if (document.querySelector('style[data-xterm]')) return;
-  const style = document.createElement('style');
-  style.dataset.xterm = '';
-  style.textContent = xtermCss;
-  document.head.append(style);
-}
-
 export class TerminalView {
   readonly #host: HTMLElement;
   readonly #term: Terminal;
@@ -89,7 +81,7 @@ export class TerminalView {
   /** `host` is the element the terminal fills; it must have a size of its own (CSS). */
   constructor(host: HTMLElement, options: ViewOptions) {
     this.#host = host;
-    addXtermStylesheet();
+    addStylesheetOnce('xterm', xtermCss);
     this.#term = this.#store.add(new Terminal({
       allowProposedApi: true, // the Unicode 11 width tables are a proposed API
       cursorBlink: false,

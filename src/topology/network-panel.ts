@@ -9,7 +9,7 @@
  */
 import { DisposableStore, toDisposable, type Disposable } from '../common/lifecycle.ts';
 import type { TopologySnapshot } from '../protocol/topology.ts';
-import { listen } from '../terminal/dom-lifecycle.ts';
+import { addStylesheetOnce, listen } from '../terminal/dom-lifecycle.ts';
 import { format, type UiStrings } from '../terminal/strings.ts';
 import { deriveGraph, diffGraphs, FirstSeen, NO_CHANGES, type TopologyDiff, type TopologyGraph } from './graph.ts';
 import { layoutTopology } from './layout.ts';
@@ -26,14 +26,6 @@ export interface NetworkPanelParts {
   status: HTMLElement;
   /** Receives the diagram, the details and the table. */
   view: HTMLElement;
-}
-
-function addStylesheet(): void {
-  if (document.querySelector('style[data-lab-topology]')) return;
-  const style = document.createElement('style');
-  style.dataset.labTopology = '';
-  style.textContent = TOPOLOGY_STYLES;
-  document.head.append(style);
 }
 
 export class NetworkPanel {
@@ -56,7 +48,7 @@ export class NetworkPanel {
     this.#strings = strings;
     this.#source = source;
     this.#words = topologyWords((key, values) => this.#t(key, values));
-    addStylesheet();
+    addStylesheetOnce('topology', TOPOLOGY_STYLES);
     parts.view.classList.add('topo-view');
     this.#store.add(listen(parts.view, 'click', (event) => this.#select(nodeOf(event.target))));
     this.#store.add(listen(parts.view, 'keydown', (event: KeyboardEvent) => this.#key(event)));
