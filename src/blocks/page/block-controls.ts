@@ -70,6 +70,11 @@ class BlockControls {
   /** The block whose running time is shown, and the ticking that shows it. */
   #elapsed: { block: PageBlock; ticking: Disposable } | null = null;
   readonly #linger = this.#store.add(new MutableDisposable());
+  /**
+   * The row the reader last ran, kept above the dock while the dock changes size (it opens, its
+   * bar wraps as its status changes, a progress line comes): until the reader scrolls or types.
+   */
+  #kept: HTMLElement | null = null;
 
   constructor(dock: LabTerminalElement, strings: BlockStrings, template: HTMLTemplateElement) {
     this.#dock = dock;
@@ -96,6 +101,14 @@ class BlockControls {
     const retry = document.querySelector<HTMLElement>('[data-lab-offline] [data-action="retry"]');
     if (retry) this.#store.add(listen(retry, 'click', () => dock.recheck()));
     this.#showOffline();
+    const resized = new ResizeObserver(() => {
+      if (this.#kept) keepAbove(this.#kept, dock, false);
+    });
+    resized.observe(dock);
+    this.#store.add(toDisposable(() => resized.disconnect()));
+    for (const kind of ['wheel', 'touchstart', 'keydown'] as const) {
+      this.#store.add(listen(window, kind, () => (this.#kept = null), { passive: true }));
+    }
   }
 
 
@@ -149,6 +162,7 @@ class BlockControls {
     // The reader asked for the lab: open the dock now, keeping the block they clicked in sight.
     this.#dock.reveal();
     keepAbove(job.block.row, this.#dock);
+    this.#kept = job.block.row;
     if (job.kind === 'one') {
       if (this.#busy(job.block)) return;
       this.#show(job.block, 'queued');
@@ -426,12 +440,15 @@ class BlockControls {
   }
 }
 
-/** Scrolls the page so that `row` is not hidden behind the docked terminal. */
-function keepAbove(row: HTMLElement, dock: HTMLElement): void {
+/**
+ * Scrolls the page so that `row` is not hidden behind the docked terminal. Measured where the page
+ * is now, so an instant scroll that cuts a smooth one short still lands where it should.
+ */
+function keepAbove(row: HTMLElement, dock: HTMLElement, smoothly = true): void {
   const bottom = row.getBoundingClientRect().bottom;
   const top = dock.getBoundingClientRect().top;
   if (bottom <= top - 8 || top <= 0) return;
-  const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
+  const smooth = smoothly && !matchMedia('(prefers-reduced-motion: reduce)').matches;
   scrollBy({ top: bottom - top + 24, behavior: smooth ? 'smooth' : 'auto' });
 }
 
