@@ -22,6 +22,12 @@ import type { NetworkPanel } from '../topology/network-panel.ts';
 
 /** How long the reachability check waits for the runner before calling the page offline. */
 const PROBE_TIMEOUT_MS = 8_000;
+/**
+ * After a failed check, the page checks again by itself, this long after the first failure and
+ * twice as long after each next one, up to the last: a runner that was busy or restarting for a
+ * moment brings the page back without the reader pressing Try again.
+ */
+const RECHECK_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 30_000] as const;
 /** The dock's terminal area: never smaller than this, never more than this share of the viewport. */
 const MIN_HEIGHT_PX = 140;
 const MAX_HEIGHT_SHARE = 0.85;
@@ -42,6 +48,9 @@ export class LabTerminalElement extends HTMLElement {
   readonly #wiring = new MutableDisposable<DisposableStore>();
   /** The reachability check under way: its socket, timer and listeners. */
   readonly #probe = new MutableDisposable<DisposableStore>();
+  /** The next check after a failed one, and how many failed in a row. */
+  readonly #recheck = new MutableDisposable();
+  #failedChecks = 0;
   /** The main terminal's early socket, until the connection takes it (then disposing it does nothing to the socket). */
   readonly #early = new MutableDisposable<EarlySocket>();
   /** The Network view, once it was first opened (its code is a chunk of its own). */
@@ -58,6 +67,7 @@ export class LabTerminalElement extends HTMLElement {
 
   disconnectedCallback(): void {
     this.#probe.clear();
+    this.#recheck.clear();
     this.#early.clear();
     this.#wiring.clear();
     this.#networkPanel?.dispose();
@@ -198,12 +208,21 @@ export class LabTerminalElement extends HTMLElement {
     probe.add(listen(socket, 'open', () => {
       opened = true;
       socket.close(1000);
-      if (this.#probe.value === probe) this.#setOffline(false);
+      if (this.#probe.value !== probe) return;
+      this.#failedChecks = 0;
+      this.#recheck.clear();
+      this.#setOffline(false);
     }));
     probe.add(listen(socket, 'close', () => {
       if (this.#probe.value !== probe) return;
       this.#probe.clear();
-      if (!opened) this.#setOffline(true);
+      if (opened) return;
+      this.#setOffline(true);
+      const delay = RECHECK_DELAYS_MS[Math.min(this.#failedChecks, RECHECK_DELAYS_MS.length - 1)] ?? 30_000;
+      this.#failedChecks += 1;
+      this.#recheck.value = timeout(delay, () => {
+        if (!this.#starting && this.isConnected) this.recheck();
+      });
     }));
   }
 
