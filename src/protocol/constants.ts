@@ -78,6 +78,8 @@ export const CLOSE_FOR_ERROR = {
   'terminal-limit': CloseCode.badMessage, // the session holds its maximum number of terminals
   'input-overflow': CloseCode.inputOverflow, // more input waits for the shell than MAX_PENDING_INPUT_BYTES; the frame was dropped
   internal: CloseCode.internal, // a bug; the runner logged it
+  'workshop-ended': CloseCode.sessionEnded, // workshop mode: the workshop has ended; nothing new starts
+  'not-found': CloseCode.sessionUnknown, // workshop mode: an id that is not there, or not the caller's (the same answer)
 } as const satisfies Record<string, CloseCode>;
 export type ErrorCode = keyof typeof CLOSE_FOR_ERROR;
 export const ERROR_CODES = Object.keys(CLOSE_FOR_ERROR) as [ErrorCode, ...ErrorCode[]];

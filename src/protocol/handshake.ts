@@ -6,6 +6,7 @@
  * constants.ts and wire.ts re-export all of it. No DOM, no Node.
  */
 import type { ClientMessage, ServerMessage } from './wire.ts';
+import type { FacilitatorClientMessage, FacilitatorServerMessage } from './workshop.ts';
 
 export const PROTOCOL_VERSION = 1;
 /** Subprotocol the runner selects; a client also offers `lab.token.<token>` to authenticate. */
@@ -20,6 +21,6 @@ export const MAX_COLS = 1000;
 export const MAX_ROWS = 500;
 
 /** A control message as its JSON text frame. */
-export function encode(message: ClientMessage | ServerMessage): string {
+export function encode(message: ClientMessage | ServerMessage | FacilitatorClientMessage | FacilitatorServerMessage): string {
   return JSON.stringify(message);
 }

@@ -27,6 +27,14 @@ import {
 } from './constants.ts';
 import { decodeOutputFrame, type OutputMessage } from './frames.ts';
 import { topologySnapshot } from './topology.ts';
+import {
+  facilitatorClientMessage,
+  facilitatorServerMessage,
+  learnerClientMessages,
+  learnerServerMessages,
+  type FacilitatorClientMessage,
+  type FacilitatorServerMessage,
+} from './workshop.ts';
 
 // The constants live apart from the schemas (the page's eager scripts import them without zod);
 // this module re-exports them, so the runner and the clients have one import.
@@ -34,6 +42,7 @@ export * from './constants.ts';
 export * from './frames.ts';
 export { encode } from './handshake.ts';
 export * from './topology.ts';
+export * from './workshop.ts';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'a session id is 22 to 64 characters of A-Z a-z 0-9 _ -');
 const terminalName = z.string().regex(TERMINAL_NAME, 'a terminal name is 1 to 32 characters of a-z 0-9 -, starting with a letter');
@@ -64,6 +73,8 @@ export const clientMessage = z.discriminatedUnion('type', [
    * snapshot at once and another after each quiet spell following a command's end.
    */
   z.strictObject({ type: z.literal('watch-topology'), on: z.boolean() }),
+  // Workshop mode: a block's outcome, where the learner reads (workshop.ts).
+  ...learnerClientMessages,
 ]);
 
 export const endReason = z.enum([
@@ -73,6 +84,7 @@ export const endReason = z.enum([
   'max-age', // the session reached its maximum lifetime
   'sandbox-lost', // the sandbox or its engine went away
   'shutdown', // the runner is stopping
+  'workshop-ended', // the facilitator ended the workshop, or its end time came
 ]);
 
 /** Where a new session's sandbox is; the page words each stage in its own language. */
@@ -110,6 +122,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('topology'), n: z.number().int().positive(), snapshot: topologySnapshot }),
   /** Collecting a snapshot failed; the terminal is unaffected. `message` is English, for the panel. */
   z.strictObject({ type: z.literal('topology-failed'), message: z.string() }),
+  // Workshop mode: who the learner is and their progress, a place in the queue, a broadcast (workshop.ts).
+  ...learnerServerMessages,
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessage>;
@@ -181,6 +195,8 @@ function decodeWith<T>(schema: z.ZodType<T>, kinds: readonly string[], frame: Fr
 
 const clientKinds = clientMessage.options.map((option) => option.shape.type.value);
 const serverKinds = serverMessage.options.map((option) => option.shape.type.value);
+const facilitatorClientKinds = facilitatorClientMessage.options.map((option) => option.shape.type.value);
+const facilitatorServerKinds = facilitatorServerMessage.options.map((option) => option.shape.type.value);
 
 export function decodeClientMessage(frame: Frame): Decoded<ClientMessage> {
   return decodeWith(clientMessage, clientKinds, frame, MAX_CLIENT_FRAME_BYTES);
@@ -193,4 +209,15 @@ export function decodeClientMessage(frame: Frame): Decoded<ClientMessage> {
 export function decodeServerMessage(frame: string | Uint8Array | ArrayBuffer): Decoded<ServerMessage | OutputMessage> {
   if (typeof frame !== 'string') return decodeOutputFrame(frame);
   return decodeWith(serverMessage, serverKinds, frame, Number.MAX_SAFE_INTEGER);
+}
+
+/** A frame from a facilitator's socket (FACILITATOR_WS_PATH), with the same limits as a learner's. */
+export function decodeFacilitatorClientMessage(frame: Frame): Decoded<FacilitatorClientMessage> {
+  return decodeWith(facilitatorClientMessage, facilitatorClientKinds, frame, MAX_CLIENT_FRAME_BYTES);
+}
+
+/** A runner frame on a facilitator's socket: JSON, or a mirror's terminal output. */
+export function decodeFacilitatorServerMessage(frame: string | Uint8Array | ArrayBuffer): Decoded<FacilitatorServerMessage | OutputMessage> {
+  if (typeof frame !== 'string') return decodeOutputFrame(frame);
+  return decodeWith(facilitatorServerMessage, facilitatorServerKinds, frame, Number.MAX_SAFE_INTEGER);
 }

@@ -466,6 +466,8 @@ function failureFor(code: ErrorCode): FailureKind {
     case 'terminal-limit':
     case 'input-overflow': // handled before; a reconnect, not a failure
     case 'internal':
+    case 'workshop-ended': // TODO(workshop page): its own state
+    case 'not-found':
       return 'internal';
   }
 }

@@ -139,6 +139,8 @@ test('each error closes the socket with the code the README documents for it', (
     'handshake-required': 4400,
     'terminal-limit': 4400,
     'session-unknown': 4404,
+    'not-found': 4404,
+    'workshop-ended': 4410,
     'input-overflow': 4413,
     'sandbox-failed': 4500,
     internal: 4500,
