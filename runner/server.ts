@@ -27,6 +27,7 @@ import { ownOrigins, type RunnerConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { refuse, type Session, type SessionRegistry } from './session.ts';
 import type { TerminalClient } from './terminal.ts';
+import type { WorkshopRecord } from './workshop/types.ts';
 
 /** A client that connects must say hello within this time. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -151,8 +152,13 @@ export interface RunnerServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger): Promise<RunnerServer> {
+/**
+ * `workshop`: the open workshop's record in workshop mode (then /lab/ws takes learner credentials
+ * only, and the join, export and facilitator endpoints answer); null outside it.
+ */
+export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger, workshop: WorkshopRecord | null = null): Promise<RunnerServer> {
   if (config.siteDir) checkSiteDir(config.siteDir);
+  void workshop; // the workshop's routes follow
   const site = config.siteDir ? siteHandler(config.siteDir) : null;
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -12,6 +12,7 @@ import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/prov
 import { Terminal, type TerminalClient } from './terminal.ts';
 import { collectSnapshot } from './topology/collect.ts';
 import { TopologyWatcher } from './topology/watcher.ts';
+import type { WorkshopRecord } from './workshop/types.ts';
 
 export interface SessionLimits {
   /** Seconds; 0 turns a limit off. */
@@ -326,7 +327,12 @@ export class SessionRegistry {
   readonly #maxSessions: number;
   readonly #log: Logger;
 
-  constructor(provider: SandboxProvider, limits: SessionLimits, maxSessions: number, log: Logger) {
+  /** Workshop mode: the open workshop's record and the memory one sandbox may take; null outside it. */
+  readonly #workshop: { record: WorkshopRecord; sandboxMemoryBytes: number } | null;
+
+  constructor(provider: SandboxProvider, limits: SessionLimits, maxSessions: number, log: Logger, workshop: { record: WorkshopRecord; sandboxMemoryBytes: number } | null = null) {
+    this.#workshop = workshop;
+    void this.#workshop; // learner binding and the queue follow
     this.#provider = provider;
     this.#limits = limits;
     this.#maxSessions = maxSessions;
