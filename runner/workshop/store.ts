@@ -26,7 +26,7 @@ const MIGRATIONS: readonly string[] = [
      started_at INTEGER NOT NULL,
      ends_at INTEGER NOT NULL,
      ended_at INTEGER,
-     stuck_after_s INTEGER NOT NULL
+     stuck_after_s REAL NOT NULL
    ) STRICT;
    CREATE INDEX workshops_open_by_name ON workshops (name) WHERE ended_at IS NULL;
    CREATE TABLE learners (
