@@ -1,0 +1,307 @@
+/**
+ * Workshop mode end to end, in Debian's Chromium against a real runner (`--workshop`, dind
+ * sandboxes, a store in a temporary folder) and the real engine: three learners join through the
+ * join page, one of them named as markup, and run blocks on different pages (some pass, one fails
+ * once, one fails twice and is flagged stuck); a fourth browser holds the facilitator's board,
+ * which shows each one's progress (the test reports how long after a block ended the board showed
+ * it: figures, never a pass/fail on time). A mirror shows a learner's output and takes no keys; a
+ * broadcast reaches all three; End workshop ends every page, leaves no sandbox of this runner, and
+ * the CSV the board downloads holds every outcome the learners produced, the markup name as typed.
+ * Screenshots: docs/workshop-board.png, docs/workshop-mirror.png.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core';
+import { DIST, launchChromium, terminalText, waitForTerminalText } from '../support/browser.ts';
+import { audit, describeViolations } from '../support/accessibility.ts';
+import { sandboxesOf } from '../support/engine.ts';
+import { pollFor } from '../support/poll.ts';
+import { startRunner, type RunningRunner } from '../support/runner-process.ts';
+import { workshopOf } from '../support/workshop-client.ts';
+
+const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+/** Statuses a block passes through before it ends. */
+const UNFINISHED = ['idle', 'queued', 'running', 'waiting'];
+/** A generous bound for the board to show a change: the goal is 1 s, reported, not asserted. */
+const BOARD_BOUND_MS = 30_000;
+const MARKUP_NAME = '<img src=x onerror=alert(1)>';
+
+let runner: RunningRunner;
+let browser: Browser;
+let dataDir: string;
+
+before(async () => {
+  dataDir = mkdtempSync(joinPath(tmpdir(), 'lab-workshop-e2e-'));
+  runner = await startRunner(
+    { LAB_PROVIDER: 'dind', LAB_SITE_DIR: DIST, LAB_WARM_SANDBOXES: '1', LAB_DATA_DIR: dataDir },
+    ['--workshop', '--name', 'Docker networking, room 3', '--learners', '3'],
+  );
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await runner?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Outcome {
+  name: string;
+  page: string;
+  block: string;
+  outcome: 'passed' | 'failed' | 'stopped';
+}
+
+/** One learner's browser, driven through what they see and click. */
+class Learner {
+  readonly name: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly dialogs: string[] = [];
+
+  constructor(name: string, context: BrowserContext, page: Page) {
+    this.name = name;
+    this.context = context;
+    this.page = page;
+    page.on('dialog', (dialog) => {
+      this.dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  }
+
+  static async join(name: string, lesson: string): Promise<Learner> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const learner = new Learner(name, context, await context.newPage());
+    const { page } = learner;
+    await page.goto(`${runner.url}/workshop/join/#join=${workshopOf(runner).join}`);
+    await page.locator('[data-lab-join][data-state="form"]').waitFor();
+    await page.locator('#lab-join-name').fill(name);
+    await page.locator('#lab-join-name').press('Enter');
+    await page.locator('[data-lab-join][data-state="joined"]').waitFor({ timeout: 15_000 });
+    await page.goto(`${runner.url}${lesson}`);
+    await page.locator('[data-lab-controls]').first().waitFor();
+    return learner;
+  }
+
+  /** The id of the `nth` block whose command is `command`. */
+  async blockId(command: string, nth = 0): Promise<string> {
+    const ids = await this.page.$$eval('figure[data-lab-block]', (figures, wanted) => figures.map((f) => JSON.parse((f as HTMLElement).dataset.labBlock ?? '{}') as { id: string; command: string }).filter((b) => b.command === wanted).map((b) => b.id), command);
+    const id = ids[nth];
+    assert.ok(id, `the page has block ${nth + 1} of "${command}"`);
+    return id;
+  }
+
+  /** Clicks Run and waits for the block to end; returns its status and when it ended (this machine's clock, ms). */
+  async run(command: string): Promise<{ id: string; status: string; endedAt: number }> {
+    const id = await this.blockId(command);
+    const row = this.page.locator(`[data-lab-controls][data-block-id="${id}"]`);
+    // The moment the row's status leaves the unfinished ones, taken in the page as it happens.
+    await row.evaluate((element, unfinished) => {
+      const w = window as unknown as { __ended?: Record<string, number> };
+      w.__ended ??= {};
+      delete w.__ended[element.getAttribute('data-block-id') ?? ''];
+      let started = false;
+      const observer = new MutationObserver(() => {
+        const status = element.getAttribute('data-status') ?? '';
+        if (status !== 'idle') started = true;
+        if (started && !unfinished.includes(status)) {
+          w.__ended![element.getAttribute('data-block-id') ?? ''] = Date.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(element, { attributes: true, attributeFilter: ['data-status'] });
+    }, UNFINISHED);
+    await row.locator('[data-action="run"]').click();
+    const endedAt = await pollFor(() => this.page.evaluate((block) => (window as unknown as { __ended?: Record<string, number> }).__ended?.[block] ?? 0, id), (t) => t > 0, { timeoutMs: 120_000, intervalMs: 100 });
+    assert.ok(endedAt > 0, `block "${command}" ended on ${this.name}'s page`);
+    return { id, status: (await row.getAttribute('data-status')) ?? '', endedAt };
+  }
+
+  text(): Promise<string> {
+    return terminalText(this.page);
+  }
+}
+
+/** The facilitator's browser: the board, a log of its rows' changes with their times, and the sockets it opens. */
+class Board {
+  readonly page: Page;
+  readonly sockets: { ws: WebSocket; sent: string[] }[] = [];
+
+  constructor(page: Page) {
+    this.page = page;
+    page.on('websocket', (ws) => {
+      const entry = { ws, sent: [] as string[] };
+      this.sockets.push(entry);
+      ws.on('framesent', (frame) => entry.sent.push(typeof frame.payload === 'string' ? frame.payload : `<binary ${frame.payload.length}>`));
+    });
+  }
+
+  static async open(): Promise<Board> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const board = new Board(await context.newPage());
+    await board.page.goto(`${runner.url}/en/workshop/board/#facilitator=${workshopOf(runner).facilitator}`);
+    await board.page.locator('workshop-board[data-state="live"]').waitFor({ timeout: 15_000 });
+    assert.doesNotMatch(board.page.url(), /facilitator=/, 'the token left the address bar');
+    // Every change of a row's progress or stuck cell, with the time it was drawn.
+    await board.page.evaluate(() => {
+      const w = window as unknown as { __log: { t: number; id: string; progress: string; stuck: string }[] };
+      w.__log = [];
+      const snapshot = () => {
+        const t = Date.now();
+        for (const tr of document.querySelectorAll<HTMLElement>('tr[data-learner]')) {
+          const progress = tr.querySelector('[data-cell="progress"]')?.textContent ?? '';
+          const stuck = tr.querySelector('[data-cell="stuck"]')?.textContent ?? '';
+          const last = w.__log.findLast((e) => e.id === tr.dataset.learner);
+          if (!last || last.progress !== progress || last.stuck !== stuck) w.__log.push({ t, id: tr.dataset.learner ?? '', progress, stuck });
+        }
+      };
+      new MutationObserver(snapshot).observe(document.querySelector('[data-part="rows"]')!, { subtree: true, childList: true, characterData: true });
+      snapshot();
+    });
+    return board;
+  }
+
+  row(name: string) {
+    return this.page.locator('tr[data-learner]').filter({ has: this.page.locator('th[data-cell="name"]', { hasText: name }) });
+  }
+
+  async learnerId(name: string): Promise<string> {
+    await this.row(name).waitFor({ timeout: BOARD_BOUND_MS });
+    return (await this.row(name).getAttribute('data-learner')) ?? '';
+  }
+
+  /** Waits until the learner's row shows `progress` (and `stuck`), then says when it first did (ms, this machine's clock). */
+  async shown(id: string, progress: RegExp, stuck: RegExp = /.*/): Promise<number> {
+    const first = await pollFor(
+      () => this.page.evaluate(() => (window as unknown as { __log: { t: number; id: string; progress: string; stuck: string }[] }).__log),
+      (log) => log.some((e) => e.id === id && progress.test(e.progress) && stuck.test(e.stuck)),
+      { timeoutMs: BOARD_BOUND_MS, intervalMs: 100 },
+    ).then((log) => log.find((e) => e.id === id && progress.test(e.progress) && stuck.test(e.stuck)));
+    const cells = await this.page.locator(`tr[data-learner="${id}"]`).innerText().catch(() => '(no row)');
+    assert.ok(first, `the board showed ${progress} / ${stuck} for ${id}; the row says:\n${cells}`);
+    return first.t;
+  }
+
+  mirrorText(): Promise<string> {
+    return this.page.locator('workshop-board').evaluate((el) => (el as HTMLElement & { mirrorText(): string }).mirrorText());
+  }
+}
+
+test('a workshop: 3 learners on different pages, the board, a read-only mirror, a broadcast, End workshop, the CSV', async (t) => {
+  const board = await Board.open();
+  assert.equal(await board.page.locator('[data-part="workshop-name"]').textContent(), 'Docker networking, room 3');
+
+  const [ada, markup, wang] = await Promise.all([
+    Learner.join('Ada', '/docker-network/'),
+    Learner.join(MARKUP_NAME, '/en/network-modes/'),
+    Learner.join('王小明', '/docker-network/'),
+  ]);
+  const ids = { ada: await board.learnerId('Ada'), markup: await board.learnerId(MARKUP_NAME), wang: await board.learnerId('王小明') };
+  assert.equal(await board.row(MARKUP_NAME).locator('th[data-cell="name"]').textContent(), MARKUP_NAME, 'the markup name shows as typed');
+  assert.equal(await board.page.locator('[data-part="rows"] img').count(), 0, 'and makes no element');
+
+  const produced: Outcome[] = [];
+  const latencies: string[] = [];
+  const measure = async (who: Learner, id: string, command: string, expected: 'passed' | 'failed', progress: RegExp, stuck?: RegExp) => {
+    const run = await who.run(command);
+    assert.equal(run.status, expected === 'passed' ? 'done' : 'failed', `"${command}" on ${who.name}'s page`);
+    const page = new URL(who.page.url()).pathname.replace(/^\/(en\/)?|\/$/g, '');
+    produced.push({ name: who.name, page, block: run.id, outcome: expected });
+    const shownAt = await board.shown(id, progress, stuck);
+    latencies.push(`${who.name} ${expected} "${command}": ${shownAt - run.endedAt} ms`);
+  };
+
+  // Ada, zh docker-network: ip addr passes.
+  await measure(ada, ids.ada, 'ip addr', 'passed', /^1 passed · 0 failed/);
+  // The markup name, en network-modes: the first block passes; the container:web one fails out of order (no `web` yet).
+  await measure(markup, ids.markup, 'docker run --rm --network none tomcat ip addr', 'passed', /^1 passed · 0 failed/);
+  await measure(markup, ids.markup, 'docker run --rm --network container:web tomcat ip addr show eth0', 'failed', /^1 passed · 1 failed/);
+  // 王小明, zh docker-network: the --link section's last block, out of order, fails twice: stuck.
+  await measure(wang, ids.wang, 'docker exec -it tomcat03 cat /etc/hosts', 'failed', /^0 passed · 1 failed/);
+  await measure(wang, ids.wang, 'docker exec -it tomcat03 cat /etc/hosts', 'failed', /^0 passed · 1 failed/, /Stuck: failed the same block twice: The --link option/);
+  t.diagnostic(`board latency after a block ended (goal 1 s): ${latencies.join('; ')}`);
+
+  assert.match(await board.row('Ada').innerText(), /Docker networking[\s\S]*1 passed · 0 failed[\s\S]*Docker networking: 1 of \d+ passed, 0 failed[\s\S]*Ready/);
+  assert.match(await board.row(MARKUP_NAME).innerText(), /Network modes: none, host and container[\s\S]*Network modes: none, host and container: 1 of 8 passed, 1 failed/);
+  assert.ok(await board.row('王小明').evaluate((tr) => tr.hasAttribute('data-stuck')), '王小明 is flagged stuck');
+  assert.deepEqual(await board.page.locator('[data-count]').allTextContents(), ['3', '3', '0', '1'], 'joined, active, queued, stuck');
+  // The header, the counts and the table: learners at different stages.
+  await board.page.evaluate(() => window.scrollTo(0, 0));
+  const room = await board.page.locator('[data-part="room"]').boundingBox();
+  const table = await board.page.locator('[data-part="learners"]').boundingBox();
+  assert.ok(room && table);
+  await board.page.screenshot({ path: joinPath(DOCS, 'workshop-board.png'), clip: { x: room.x - 16, y: room.y - 16, width: room.width + 32, height: table.y + table.height - room.y + 32 } });
+
+  const violations = await audit(board.page);
+  assert.deepEqual(violations, [], describeViolations('the board', violations));
+
+  // The mirror: Ada's terminal, the replay first.
+  await board.row('Ada').locator('[data-action="watch"]').click();
+  await board.page.locator('[data-part="mirror"][data-mirror-state="live"]').waitFor({ timeout: 15_000 });
+  assert.match(await pollFor(() => board.mirrorText(), (text) => /inet 172\.18\.0\.1\/16/.test(text)), /inet 172\.18\.0\.1\/16/, 'the replay shows what Ada ran');
+  assert.match((await board.page.locator('[data-part="read-only"]').textContent()) ?? '', /Read-only/);
+  // Keys typed into the mirror go nowhere.
+  await board.page.locator('[data-part="mirror-screen"]').click();
+  await board.page.keyboard.type('echo MIRROR-KEYS-42');
+  await board.page.keyboard.press('Enter');
+  // Then Ada types in her own terminal: the mirror shows it live.
+  await ada.page.locator('lab-terminal .xterm-host[data-terminal="main"]').click();
+  await ada.page.keyboard.type('echo LEARNER-LIVE-7');
+  await ada.page.keyboard.press('Enter');
+  await waitForTerminalText(ada.page, /^LEARNER-LIVE-7$/m);
+  assert.match(await pollFor(() => board.mirrorText(), (text) => /^LEARNER-LIVE-7$/m.test(text)), /^LEARNER-LIVE-7$/m, 'the mirror is live');
+  assert.doesNotMatch(await ada.text(), /MIRROR-KEYS-42/, "Ada's terminal never got the mirror's keys");
+  assert.doesNotMatch(await board.mirrorText(), /MIRROR-KEYS-42/);
+  const mirrorSocket = board.sockets[1];
+  assert.ok(mirrorSocket, 'the mirror opened a socket of its own');
+  assert.deepEqual(mirrorSocket.sent.map((f) => JSON.parse(f).type), ['mirror-hello'], 'the mirror sent its hello and nothing else');
+  await board.page.locator('[data-part="mirror"]').screenshot({ path: joinPath(DOCS, 'workshop-mirror.png') });
+  await board.page.keyboard.press('Escape');
+  assert.ok(await board.page.locator('[data-part="mirror"]').isHidden(), 'Esc closes the mirror');
+  assert.ok(await board.row('Ada').locator('[data-action="watch"]').evaluate((button) => button === document.activeElement), 'and focus is back on the row');
+
+  // A broadcast reaches every learner's page.
+  const hint = 'Break until 15:10 — the Redis section is next';
+  await board.page.locator('[data-part="broadcast-text"]').fill(hint);
+  await board.page.locator('[data-action="broadcast"]').click();
+  for (const learner of [ada, markup, wang]) {
+    await learner.page.locator('[data-lab-workshop-banner] .lab-broadcast', { hasText: hint }).waitFor({ timeout: BOARD_BOUND_MS });
+  }
+  await board.page.locator('[data-part="broadcasts"] li', { hasText: hint }).waitFor();
+
+  // End workshop: confirmed, then every page says so and no sandbox of this runner is left.
+  assert.ok((await sandboxesOf(runner.owner)).length >= 3, 'the learners had sandboxes');
+  await board.page.locator('[data-action="end"]').click();
+  await board.page.locator('dialog[data-part="confirm"][open]').waitFor();
+  await board.page.locator('[data-action="confirm-ok"]').click();
+  await board.page.locator('workshop-board[data-ended]').waitFor({ timeout: BOARD_BOUND_MS });
+  assert.match((await board.page.locator('[data-part="ended"]').textContent()) ?? '', /Ended at/);
+  for (const learner of [ada, markup, wang]) {
+    await learner.page.locator('[data-lab-workshop-banner] [data-workshop-ended]').waitFor({ timeout: BOARD_BOUND_MS });
+  }
+  assert.deepEqual(await pollFor(() => sandboxesOf(runner.owner), (left) => left.length === 0, { timeoutMs: 60_000 }), [], 'no sandbox of this runner is left');
+
+  // The CSV, downloaded through the board's button: every outcome, the markup name as typed.
+  const [download] = await Promise.all([board.page.waitForEvent('download'), board.page.locator('[data-action="export"]').click()]);
+  assert.match(download.suggestedFilename(), /^Docker-networking-room-3-\d{4}-\d\d-\d\d\.csv$/);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const [header, ...lines] = csv.trim().split(/\r?\n/);
+  assert.equal(header, 'learner_id,name,page,block,outcome,exit_code,at');
+  // No cell needed quoting (no comma, quote or line break in these values), so a split reads them.
+  assert.ok(!csv.includes('"'), csv);
+  const rows = lines.map((line) => line.split(','));
+  const key = (o: Outcome) => `${o.name}|${o.page}|${o.block}|${o.outcome}`;
+  assert.deepEqual(rows.map(([, name, page, block, outcome]) => key({ name: name ?? '', page: page ?? '', block: block ?? '', outcome: outcome as Outcome['outcome'] })).sort(), produced.map(key).sort());
+  for (const [learnerId, name, , , outcome, exitCode, at] of rows) {
+    assert.equal(learnerId, { Ada: ids.ada, [MARKUP_NAME]: ids.markup, 王小明: ids.wang }[name ?? ''], `${name}'s id`);
+    assert.match(exitCode ?? '', outcome === 'passed' ? /^0$/ : /^[1-9]\d*$/);
+    assert.ok(!Number.isNaN(Date.parse(at ?? '')), `${at} is a time`);
+  }
+  for (const learner of [ada, markup, wang]) assert.deepEqual(learner.dialogs, [], `no script ran on ${learner.name}'s page`);
+  await Promise.all([ada, markup, wang].map((l) => l.context.close()));
+  await board.page.context().close();
+});
