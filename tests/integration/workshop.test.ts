@@ -43,12 +43,12 @@ const otherDirs: string[] = [];
 /** Every runner started here, stopped at the end whatever happened. */
 const runners: RunningRunner[] = [];
 
-function workshopArgs(dir: string, learners: number, extra: string[] = []): string[] {
-  return ['--workshop', '--name', WORKSHOP, '--learners', String(learners), '--data-dir', dir, ...extra];
+function workshopArgs(dir: string, learners: number, extra: string[], name: string): string[] {
+  return ['--workshop', '--name', name, '--learners', String(learners), '--data-dir', dir, ...extra];
 }
 
-async function start(dir: string, learners: number, extra: string[] = []): Promise<RunningRunner> {
-  const runner = await startRunner({ LAB_PROVIDER: 'dind' }, workshopArgs(dir, learners, extra));
+async function start(dir: string, learners: number, extra: string[] = [], name = WORKSHOP): Promise<RunningRunner> {
+  const runner = await startRunner({ LAB_PROVIDER: 'dind' }, workshopArgs(dir, learners, extra, name));
   runners.push(runner);
   return runner;
 }
@@ -223,8 +223,12 @@ test('a restart keeps the board, the tokens and the credentials; the sandbox is 
 test('a queued learner is served when the session before them ends', async () => {
   const waiting = await openLearner(runner, second.credential);
   assert.equal((await waiting.message('queued')).position, 1);
+  const mirror = await openMirror(runner, first.learner);
+  await mirror.message('mirror');
   firstClient.send({ type: 'reset' });
   assert.equal((await firstClient.message('ended')).reason, 'reset');
+  assert.equal((await mirror.message('mirror-ended')).type, 'mirror-ended', 'the mirror is told its terminal is gone');
+  assert.equal((await mirror.closed).code, 4410);
   await waiting.message('welcome', 120_000);
   const { exitCode, output } = await waiting.run('echo served-$((1 + 1))');
   assert.equal(exitCode, 0);
@@ -325,8 +329,26 @@ test('the join endpoint: CORS for listed origins only, and a clear refusal for e
   assert.equal(last.status, 429);
   assert.deepEqual(refusal(last), [429, 'too-many']);
   assert.ok(Number(last.headers.get('retry-after')) > 0, 'Retry-After says when');
-  const board = await openBoard(http);
+  let board = await openBoard(http);
   assert.equal(board.board?.learners.length, 1 + (60 - 6), 'every join under the limit was recorded, none over it');
   await board.close();
   await stop(http);
+
+  // A new name in the same data folder: a new workshop, the earlier one ended. Its learner is,
+  // to this workshop, unknown: the same answers as an id that never existed.
+  const next = await start(dir, 1, [], 'Another room');
+  assert.notEqual(workshopOf(next).id, workshopOf(http).id);
+  const earlier = (JSON.parse(joined.body) as JoinResponse);
+  assert.equal(await labUpgradeStatus(next, earlier.credential), 401, "an earlier workshop's credential opens nothing");
+  const answers = [];
+  for (const id of [earlier.learner, 'ZZZZZZZZZZZZZZZZ']) {
+    const mirror = await openMirror(next, id);
+    answers.push({ error: await mirror.message('error'), close: (await mirror.closed).code });
+  }
+  assert.equal(answers[0]?.error.code, 'not-found');
+  assert.deepEqual(answers[0], answers[1]);
+  board = await openBoard(next);
+  assert.deepEqual(board.board?.learners, [], 'the new workshop has no learners of the earlier one');
+  await board.close();
+  await stop(next);
 });
