@@ -21,6 +21,7 @@ import { readLearner } from '../../terminal/lab-storage.ts';
 import { readLocal, writeLocal } from './learner-storage.ts';
 import type { UiStrings } from '../../terminal/strings.ts';
 import { reportedOutcome, type BlockEnd } from './outcome.ts';
+import { linkSlug, sectionText } from './locations.ts';
 import { LearnerProgress, type PageIndex } from './progress.ts';
 import { LearnerStrings, type QueuePlace } from './strings.ts';
 
@@ -68,17 +69,6 @@ function parseStrings(json: string | undefined | null): UiStrings {
   } catch {
     return {}; // not written by this site's build: keys show as themselves
   }
-}
-
-/** A sidebar link's page, without its locale: `/en/docker-network/` is `docker-network`. */
-export function linkSlug(pathname: string): string {
-  return pathname.replace(/^\/+/, '').replace(/^en(\/|$)/, '').replace(/\/+$/, '').replace(/\.html$/, '').replace(/\/index$/, '');
-}
-
-/** A section's text as the protocol takes it: no control characters, at most 200 characters. */
-export function sectionText(text: string | null | undefined): string | null {
-  const clean = (text ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return clean ? [...clean].slice(0, 200).join('') : null;
 }
 
 export class LearnerPage implements Disposable {
