@@ -273,6 +273,30 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   }
   await board.page.locator('[data-part="broadcasts"] li', { hasText: hint }).waitFor();
 
+  // New links: each confirmed in the dialog, built from the board's own address.
+  const oldFacilitator = workshopOf(runner).facilitator;
+  const rotate = async (which: 'join' | 'facilitator') => {
+    await board.page.locator(`[data-action="rotate-${which}"]`).click();
+    await board.page.locator('dialog[data-part="confirm"][open]').waitFor();
+    const before = await board.page.locator('[data-part="new-link-value"]').inputValue();
+    await board.page.locator('[data-action="confirm-ok"]').click();
+    return pollFor(() => board.page.locator('[data-part="new-link-value"]').inputValue(), (value) => value !== before && value.includes(`#${which}=`));
+  };
+  const joinLink = await rotate('join');
+  assert.match(joinLink, new RegExp(`^${runner.url}/en/workshop/join/#join=[A-Za-z0-9_-]{32}$`));
+  assert.notEqual(joinLink.split('#join=')[1], workshopOf(runner).join, 'a new join token');
+  const boardLink = await rotate('facilitator');
+  assert.match(boardLink, new RegExp(`^${runner.url}/en/workshop/board/#facilitator=[A-Za-z0-9_-]{32}$`));
+  // The board keeps the new token: a reload is let in; the old link is refused, and says so.
+  await board.page.reload();
+  await board.page.locator('workshop-board[data-state="live"] tr[data-learner]').first().waitFor({ timeout: 15_000 });
+  const stale = await browser.newContext();
+  const stalePage = await stale.newPage();
+  await stalePage.goto(`${runner.url}/en/workshop/board/#facilitator=${oldFacilitator}`);
+  await stalePage.locator('workshop-board[data-state="refused"]').waitFor({ timeout: 15_000 });
+  assert.match((await stalePage.locator('[data-part="connection"]').textContent()) ?? '', /refused this board's link \(HTTP 40[13]\)/);
+  await stale.close();
+
   // End workshop: confirmed, then every page says so and no sandbox of this runner is left.
   assert.ok((await sandboxesOf(runner.owner)).length >= 3, 'the learners had sandboxes');
   await board.page.locator('[data-action="end"]').click();
