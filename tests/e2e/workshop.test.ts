@@ -7,16 +7,17 @@
  * it: figures, never a pass/fail on time). A mirror shows a learner's output and takes no keys; a
  * broadcast reaches all three; End workshop ends every page, leaves no sandbox of this runner, and
  * the CSV the board downloads holds every outcome the learners produced, the markup name as typed.
- * Screenshots: docs/workshop-board.png, docs/workshop-mirror.png.
+ * Screenshots go to test-results/ (workshop-board.png, workshop-mirror.png); with
+ * LAB_DOCS_SCREENSHOTS=1 also to docs/, where the README's come from.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core';
-import { DIST, launchChromium, terminalText, waitForTerminalText } from '../support/browser.ts';
+import { artefactPath, DIST, launchChromium, terminalText, waitForTerminalText } from '../support/browser.ts';
 import { audit, describeViolations } from '../support/accessibility.ts';
 import { sandboxesOf } from '../support/engine.ts';
 import { pollFor } from '../support/poll.ts';
@@ -24,6 +25,12 @@ import { startRunner, type RunningRunner } from '../support/runner-process.ts';
 import { workshopOf } from '../support/workshop-client.ts';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+
+/** Where a screenshot goes: test-results/, and docs/ when asked to refresh those. */
+async function screenshot(name: string, take: (path: string) => Promise<unknown>): Promise<void> {
+  await take(artefactPath(name));
+  if (process.env.LAB_DOCS_SCREENSHOTS === '1') copyFileSync(artefactPath(name), joinPath(DOCS, name));
+}
 /** Statuses a block passes through before it ends. */
 const UNFINISHED = ['idle', 'queued', 'running', 'waiting'];
 /** A generous bound for the board to show a change: the goal is 1 s, reported, not asserted. */
@@ -234,7 +241,7 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   const room = await board.page.locator('[data-part="room"]').boundingBox();
   const table = await board.page.locator('[data-part="learners"]').boundingBox();
   assert.ok(room && table);
-  await board.page.screenshot({ path: joinPath(DOCS, 'workshop-board.png'), clip: { x: room.x - 16, y: room.y - 16, width: room.width + 32, height: table.y + table.height - room.y + 32 } });
+  await screenshot('workshop-board.png', (path) => board.page.screenshot({ path, clip: { x: room.x - 16, y: room.y - 16, width: room.width + 32, height: table.y + table.height - room.y + 32 } }));
 
   const violations = await audit(board.page);
   assert.deepEqual(violations, [], describeViolations('the board', violations));
@@ -259,7 +266,7 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   const mirrorSocket = board.sockets[1];
   assert.ok(mirrorSocket, 'the mirror opened a socket of its own');
   assert.deepEqual(mirrorSocket.sent.map((f) => JSON.parse(f).type), ['mirror-hello'], 'the mirror sent its hello and nothing else');
-  await board.page.locator('[data-part="mirror"]').screenshot({ path: joinPath(DOCS, 'workshop-mirror.png') });
+  await screenshot('workshop-mirror.png', (path) => board.page.locator('[data-part="mirror"]').screenshot({ path }));
   await board.page.keyboard.press('Escape');
   assert.ok(await board.page.locator('[data-part="mirror"]').isHidden(), 'Esc closes the mirror');
   assert.ok(await board.row('Ada').locator('[data-action="watch"]').evaluate((button) => button === document.activeElement), 'and focus is back on the row');
@@ -299,9 +306,14 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
 
   // End workshop: confirmed, then every page says so and no sandbox of this runner is left.
   assert.ok((await sandboxesOf(runner.owner)).length >= 3, 'the learners had sandboxes');
-  await board.page.locator('[data-action="end"]').click();
+  // By keyboard: the dialog opens on Cancel, the safe choice; Tab, then Enter, confirms.
+  await board.page.locator('[data-action="end"]').focus();
+  await board.page.keyboard.press('Enter');
   await board.page.locator('dialog[data-part="confirm"][open]').waitFor();
-  await board.page.locator('[data-action="confirm-ok"]').click();
+  assert.equal(await board.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action), 'confirm-cancel');
+  await board.page.keyboard.press('Tab');
+  assert.equal(await board.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action), 'confirm-ok');
+  await board.page.keyboard.press('Enter');
   await board.page.locator('workshop-board[data-ended]').waitFor({ timeout: BOARD_BOUND_MS });
   assert.match((await board.page.locator('[data-part="ended"]').textContent()) ?? '', /Ended at/);
   for (const learner of [ada, markup, wang]) {
@@ -326,6 +338,15 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
     assert.ok(!Number.isNaN(Date.parse(at ?? '')), `${at} is a time`);
   }
   for (const learner of [ada, markup, wang]) assert.deepEqual(learner.dialogs, [], `no script ran on ${learner.name}'s page`);
+
+  // The Chinese board, in the same browser (the token is kept): the ended workshop, still readable.
+  await board.page.goto(`${runner.url}/workshop/board/`);
+  await board.page.locator('workshop-board[data-state="live"][data-ended]').waitFor({ timeout: 15_000 });
+  assert.match((await board.page.locator('[data-part="ended"]').textContent()) ?? '', /已于 .+ 结束/);
+  assert.equal(await board.page.locator('tr[data-learner]').count(), 3);
+  assert.match(await board.row('王小明').innerText(), /0 个通过 · 1 个失败/);
+  const zhViolations = await audit(board.page);
+  assert.deepEqual(zhViolations, [], describeViolations('the zh board, ended', zhViolations));
   await Promise.all([ada, markup, wang].map((l) => l.context.close()));
   await board.page.context().close();
 });
