@@ -339,14 +339,16 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   }
   for (const learner of [ada, markup, wang]) assert.deepEqual(learner.dialogs, [], `no script ran on ${learner.name}'s page`);
 
-  // The Chinese board, in the same browser (the token is kept): the ended workshop, still readable.
+  // The Chinese board, in the same browser (the token is kept) and in the dark theme: the ended workshop, still readable.
+  await board.page.emulateMedia({ colorScheme: 'dark' });
   await board.page.goto(`${runner.url}/workshop/board/`);
   await board.page.locator('workshop-board[data-state="live"][data-ended]').waitFor({ timeout: 15_000 });
   assert.match((await board.page.locator('[data-part="ended"]').textContent()) ?? '', /已于 .+ 结束/);
   assert.equal(await board.page.locator('tr[data-learner]').count(), 3);
   assert.match(await board.row('王小明').innerText(), /0 个通过 · 1 个失败/);
   const zhViolations = await audit(board.page);
-  assert.deepEqual(zhViolations, [], describeViolations('the zh board, ended', zhViolations));
+  assert.deepEqual(zhViolations, [], describeViolations('the zh board, ended, dark', zhViolations));
+  await board.page.screenshot({ path: artefactPath('workshop-board-zh-dark.png'), fullPage: true });
   await Promise.all([ada, markup, wang].map((l) => l.context.close()));
   await board.page.context().close();
 });

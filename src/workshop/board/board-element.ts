@@ -246,7 +246,8 @@ export class WorkshopBoardElement extends HTMLElement {
 
   #render(board: BoardMessage): void {
     const s = this.#strings.s;
-    const wasEnded = this.#board?.workshop.endedAt != null;
+    // Said once, when this board sees the end happen (not on opening a board of an ended workshop).
+    const endsNow = this.#board !== null && this.#board.workshop.endedAt === null && board.workshop.endedAt !== null;
     this.#board = board;
     this.#clockOffset = board.now - Date.now();
     this.#part('room').hidden = false;
@@ -256,7 +257,7 @@ export class WorkshopBoardElement extends HTMLElement {
     this.#part('ended').hidden = !ended;
     this.#part('time').hidden = ended;
     if (board.workshop.endedAt !== null) setText(this.#part('ended-text'), s('ended', { time: this.#time.format(board.workshop.endedAt) }));
-    if (ended && !wasEnded && this.#board) this.#say(s('end.done'));
+    if (endsNow) this.#say(s('end.done'));
     for (const name of ['end', 'rotate-join', 'broadcast'] as const) this.#action(name).disabled = ended;
     this.#part<HTMLTextAreaElement>('broadcast-text').disabled = ended;
 
