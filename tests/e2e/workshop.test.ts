@@ -22,7 +22,7 @@ import { audit, describeViolations } from '../support/accessibility.ts';
 import { sandboxesOf } from '../support/engine.ts';
 import { pollFor } from '../support/poll.ts';
 import { startRunner, type RunningRunner } from '../support/runner-process.ts';
-import { workshopOf } from '../support/workshop-client.ts';
+import { join, openLearner, workshopOf } from '../support/workshop-client.ts';
 
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 
@@ -148,7 +148,7 @@ class Board {
   }
 
   static async open(): Promise<Board> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
     const board = new Board(await context.newPage());
     await board.page.goto(`${runner.url}/en/workshop/board/#facilitator=${workshopOf(runner).facilitator}`);
     await board.page.locator('workshop-board[data-state="live"]').waitFor({ timeout: 15_000 });
@@ -235,13 +235,19 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   assert.match(await board.row('Ada').innerText(), /Docker networking[\s\S]*1 passed · 0 failed[\s\S]*Docker networking: 1 of \d+ passed, 0 failed[\s\S]*Ready/);
   assert.match(await board.row(MARKUP_NAME).innerText(), /Network modes: none, host and container[\s\S]*Network modes: none, host and container: 1 of 8 passed, 1 failed/);
   assert.ok(await board.row('王小明').evaluate((tr) => tr.hasAttribute('data-stuck')), '王小明 is flagged stuck');
-  assert.deepEqual(await board.page.locator('[data-count]').allTextContents(), ['3', '3', '0', '1'], 'joined, active, queued, stuck');
+  // A fourth learner (a protocol client) finds the room of 3 full: the board lists them in the queue with their place.
+  const dana = await join(runner, 'Dana');
+  const danaSocket = await openLearner(runner, dana.credential);
+  assert.deepEqual({ ...(await danaSocket.message('queued')), retryAfter: null }, { type: 'queued', reason: 'room-full', position: 1, of: 1, retryAfter: null });
+  await board.page.locator(`[data-part="queue"] li[data-learner="${dana.learner}"]`, { hasText: /^1\. Dana: the room is full, waiting since / }).waitFor({ timeout: BOARD_BOUND_MS });
+  assert.match(await board.row('Dana').innerText(), /In the queue/);
+  assert.deepEqual(await board.page.locator('[data-count]').allTextContents(), ['4', '3', '1', '1'], 'joined, active, queued, stuck');
   // The header, the counts and the table: learners at different stages.
   await board.page.evaluate(() => window.scrollTo(0, 0));
   const room = await board.page.locator('[data-part="room"]').boundingBox();
-  const table = await board.page.locator('[data-part="learners"]').boundingBox();
-  assert.ok(room && table);
-  await screenshot('workshop-board.png', (path) => board.page.screenshot({ path, clip: { x: room.x - 16, y: room.y - 16, width: room.width + 32, height: table.y + table.height - room.y + 32 } }));
+  const queue = await board.page.locator('section.queue').boundingBox();
+  assert.ok(room && queue);
+  await screenshot('workshop-board.png', (path) => board.page.screenshot({ path, clip: { x: room.x - 16, y: room.y - 16, width: room.width + 32, height: queue.y + queue.height - room.y + 32 } }));
 
   const violations = await audit(board.page);
   assert.deepEqual(violations, [], describeViolations('the board', violations));
@@ -319,6 +325,7 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   for (const learner of [ada, markup, wang]) {
     await learner.page.locator('[data-lab-workshop-banner] [data-workshop-ended]').waitFor({ timeout: BOARD_BOUND_MS });
   }
+  assert.equal((await danaSocket.message('error')).code, 'workshop-ended', 'the queue is told the workshop ended');
   assert.deepEqual(await pollFor(() => sandboxesOf(runner.owner), (left) => left.length === 0, { timeoutMs: 60_000 }), [], 'no sandbox of this runner is left');
 
   // The CSV, downloaded through the board's button: every outcome, the markup name as typed.
@@ -344,7 +351,7 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   await board.page.goto(`${runner.url}/workshop/board/`);
   await board.page.locator('workshop-board[data-state="live"][data-ended]').waitFor({ timeout: 15_000 });
   assert.match((await board.page.locator('[data-part="ended"]').textContent()) ?? '', /已于 .+ 结束/);
-  assert.equal(await board.page.locator('tr[data-learner]').count(), 3);
+  assert.equal(await board.page.locator('tr[data-learner]').count(), 4);
   assert.match(await board.row('王小明').innerText(), /0 个通过 · 1 个失败/);
   const zhViolations = await audit(board.page);
   assert.deepEqual(zhViolations, [], describeViolations('the zh board, ended, dark', zhViolations));
