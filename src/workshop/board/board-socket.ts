@@ -102,6 +102,8 @@ export class BoardSocket implements Disposable {
       const decoded = decodeFacilitatorServerMessage(event.data as string | ArrayBuffer);
       if (decoded.ok && decoded.message.type !== 'output') this.#options.onMessage(decoded.message);
     };
+    // A browser fires `error` then `close` for a socket that failed; whichever comes first counts
+    // (some WebSocket implementations, Node's among them, fire only `error` for a refused upgrade).
     const onClose = () => {
       if (this.#ws !== ws) return;
       this.#ws = null;
@@ -109,10 +111,12 @@ export class BoardSocket implements Disposable {
     };
     ws.addEventListener('open', onOpen);
     ws.addEventListener('message', onMessage);
+    ws.addEventListener('error', onClose);
     ws.addEventListener('close', onClose);
     this.#socket.value = toDisposable(() => {
       ws.removeEventListener('open', onOpen);
       ws.removeEventListener('message', onMessage);
+      ws.removeEventListener('error', onClose);
       ws.removeEventListener('close', onClose);
       ws.close();
     });
