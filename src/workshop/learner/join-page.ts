@@ -105,8 +105,9 @@ function mount(root: HTMLElement): void {
       return refuse(refusal(strings, 'unreachable', null, null));
     }
     const body: unknown = await response.json().catch(() => null);
-    const joined = response.status === 201 ? readJoined(body) : null;
-    if (!joined) return refuse(refusal(strings, response.status === 201 ? 500 : response.status, body, response.headers.get('retry-after')));
+    // The brief's runner answers 201, the merged one 200: any success with a valid body is a join.
+    const joined = response.ok ? readJoined(body) : null;
+    if (!joined) return refuse(refusal(strings, response.ok ? 500 : response.status, body, response.headers.get('retry-after')));
     writeLearner(joined.credential, { id: joined.learner, name: checked.name, workshop: joined.workshop });
     greet();
     part('start-link').focus();
