@@ -105,7 +105,7 @@ function mount(root: HTMLElement): void {
       return refuse(refusal(strings, 'unreachable', null, null));
     }
     const body: unknown = await response.json().catch(() => null);
-    // The runner answers a join with 200 (runner/workshop/http.ts); any success status is read the same.
+    // The brief's runner answers 201, the merged one 200: any success with a valid body is a join.
     const joined = response.ok ? readJoined(body) : null;
     if (!joined) return refuse(refusal(strings, response.ok ? 500 : response.status, body, response.headers.get('retry-after')));
     writeLearner(joined.credential, { id: joined.learner, name: checked.name, workshop: joined.workshop });

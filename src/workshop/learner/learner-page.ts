@@ -79,6 +79,8 @@ export class LearnerPage implements Disposable {
   readonly #pending: LearnerReport[] = [];
   readonly #store = new DisposableStore();
   readonly #locationTimer = this.#store.add(new MutableDisposable());
+  /** While queued: blocks that start running are told why they wait. */
+  readonly #queueWatch = this.#store.add(new MutableDisposable());
   /** The section last sent (undefined: nothing sent since the last welcome) and when. */
   #sentSection: string | null | undefined = undefined;
   #sentAt = 0;
@@ -125,6 +127,7 @@ export class LearnerPage implements Disposable {
   state(state: ConnectionState): void {
     if (state.kind !== 'live') this.#live = false;
     if (state.kind === 'queued') return this.#showQueued(state);
+    this.#queueWatch.clear();
     if ((state.kind === 'ended' && state.reason === 'workshop-ended') || (state.kind === 'failed' && state.failure === 'workshop-ended')) this.#showEnded();
   }
 
@@ -298,16 +301,21 @@ export class LearnerPage implements Disposable {
     if (noticeText) noticeText.textContent = full;
     if (action) action.hidden = true;
     if (notice) notice.hidden = false;
-    // Run waits for a sandbox: each block says why (its recorded output stays there to read).
+    // Run waits for a sandbox: each block says why (its recorded output stays there to read),
+    // also one run while waiting (block-controls.ts words its status; this follows it).
     const why = this.#t.queueBlock(place);
-    for (const row of document.querySelectorAll<HTMLElement>('[data-lab-controls]')) {
-      const run = row.querySelector<HTMLButtonElement>('[data-action="run"]');
-      if (run) run.title = why;
-      if (row.dataset.status === 'running') {
+    const sayWhy = () => {
+      for (const row of document.querySelectorAll<HTMLElement>('[data-lab-controls]')) {
+        const run = row.querySelector<HTMLButtonElement>('[data-action="run"]');
+        if (run) run.title = why;
         const text = row.querySelector<HTMLElement>('[data-part="block-status"]');
-        if (text) text.textContent = why;
+        if (row.dataset.status === 'running' && text && text.textContent !== why) text.textContent = why;
       }
-    }
+    };
+    sayWhy();
+    const observer = new MutationObserver(sayWhy);
+    observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
+    this.#queueWatch.value = toDisposable(() => observer.disconnect());
   }
 
   #showEnded(): void {
