@@ -14,6 +14,7 @@ import { encode, JOIN_PATH, MAX_JOIN_BODY_BYTES, type JoinResponse } from '../..
 import { sandboxesOf } from '../support/engine.ts';
 import type { LabClient } from '../support/lab-client.ts';
 import { pollFor } from '../support/poll.ts';
+import { rawRequest } from '../support/raw-http.ts';
 import { startRunner, type RunningRunner } from '../support/runner-process.ts';
 import {
   facilitatorUpgradeStatus,
@@ -319,18 +320,25 @@ test('the join endpoint: CORS for listed origins only, and a clear refusal for e
   assert.deepEqual(refusal(await postJoin(http, { join: joinToken, name: 'A', admin: true })), [400, 'bad-request']);
   assert.deepEqual(refusal(await postJoin(http, { join: joinToken, name: '   ' })), [400, 'bad-name']);
   assert.deepEqual(refusal(await postJoin(http, { join: joinToken, name: 'x'.repeat(MAX_JOIN_BODY_BYTES + 1) })), [413, 'too-large']);
+  // A body sent in chunks, with no length said up front, is cut off at the limit too.
+  const chunk = 'x'.repeat(1024);
+  const chunked = [...Array(MAX_JOIN_BODY_BYTES / 1024 + 2)].map(() => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
+  const streamed = await rawRequest(http.port, `POST ${JOIN_PATH} HTTP/1.1\r\nHost: 127.0.0.1:${http.port}\r\nOrigin: ${http.origin}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}0\r\n\r\n`);
+  assert.equal(streamed.status, 413);
+  const misdirected = await rawRequest(http.port, `POST ${JOIN_PATH} HTTP/1.1\r\nHost: attacker.example\r\nOrigin: ${http.origin}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+  assert.equal(misdirected.status, 421, 'a Host that is not the runner\'s (DNS rebinding) is refused');
   const joined = await postJoin(http, { join: joinToken, name: 'A' });
   assert.equal(joined.status, 200);
   assert.equal(joined.headers.get('access-control-allow-origin'), http.origin);
 
-  // 6 joins counted so far (the foreign Origin is refused before): the limit allows one address 60 in 10 minutes.
+  // 7 joins counted so far (the foreign Origin and the foreign Host are refused before): the limit allows one address 60 in 10 minutes.
   let last = joined;
   for (let i = 0; i < 60 && last.status !== 429; i++) last = await postJoin(http, { join: joinToken, name: `Learner ${i}` });
   assert.equal(last.status, 429);
   assert.deepEqual(refusal(last), [429, 'too-many']);
   assert.ok(Number(last.headers.get('retry-after')) > 0, 'Retry-After says when');
   let board = await openBoard(http);
-  assert.equal(board.board?.learners.length, 1 + (60 - 6), 'every join under the limit was recorded, none over it');
+  assert.equal(board.board?.learners.length, 1 + (60 - 7), 'every join under the limit was recorded, none over it');
   await board.close();
   await stop(http);
 
