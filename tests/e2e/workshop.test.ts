@@ -230,7 +230,6 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   // 王小明, zh docker-network: the --link section's last block, out of order, fails twice: stuck.
   await measure(wang, ids.wang, 'docker exec -it tomcat03 cat /etc/hosts', 'failed', /^0 passed · 1 failed/);
   await measure(wang, ids.wang, 'docker exec -it tomcat03 cat /etc/hosts', 'failed', /^0 passed · 1 failed/, /Stuck: failed the same block twice: The --link option/);
-  t.diagnostic(`board latency after a block ended (goal 1 s): ${latencies.join('; ')}`);
 
   assert.match(await board.row('Ada').innerText(), /Docker networking[\s\S]*1 passed · 0 failed[\s\S]*Docker networking: 1 of \d+ passed, 0 failed[\s\S]*Ready/);
   assert.match(await board.row(MARKUP_NAME).innerText(), /Network modes: none, host and container[\s\S]*Network modes: none, host and container: 1 of 8 passed, 1 failed/);
@@ -276,6 +275,12 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   await board.page.keyboard.press('Escape');
   assert.ok(await board.page.locator('[data-part="mirror"]').isHidden(), 'Esc closes the mirror');
   assert.ok(await board.row('Ada').locator('[data-action="watch"]').evaluate((button) => button === document.activeElement), 'and focus is back on the row');
+  // A board update while the facilitator sits on that button: focus stays on it, and the rows are
+  // the same elements, their cells' text changed in place (no rebuild that would lose focus or scroll).
+  await board.page.locator('tr[data-learner]').evaluateAll((rows) => rows.forEach((row) => ((row as HTMLElement & { labMark?: boolean }).labMark = true)));
+  await measure(markup, ids.markup, 'docker run --rm --network host tomcat ip addr show docker0', 'passed', /^2 passed · 1 failed/);
+  assert.ok(await board.row('Ada').locator('[data-action="watch"]').evaluate((button) => button === document.activeElement), 'focus stayed on the button through the update');
+  assert.deepEqual(await board.page.locator('tr[data-learner]').evaluateAll((rows) => rows.map((row) => (row as HTMLElement & { labMark?: boolean }).labMark === true)), [true, true, true, true], 'the same row elements');
 
   // A broadcast reaches every learner's page.
   const hint = 'Break until 15:10 — the Redis section is next';
@@ -356,6 +361,7 @@ test('a workshop: 3 learners on different pages, the board, a read-only mirror, 
   const zhViolations = await audit(board.page);
   assert.deepEqual(zhViolations, [], describeViolations('the zh board, ended, dark', zhViolations));
   await board.page.screenshot({ path: artefactPath('workshop-board-zh-dark.png'), fullPage: true });
+  t.diagnostic(`board latency after a block ended (goal 1 s): ${latencies.join('; ')}`);
   await Promise.all([ada, markup, wang].map((l) => l.context.close()));
   await board.page.context().close();
 });
