@@ -218,6 +218,8 @@ test('a broadcast shows as text in a banner above the content; dismissed, it sta
   assert.equal(await banner.locator('.lab-broadcast-text').textContent(), text);
   assert.equal(await banner.locator('b').count(), 0, 'the message is text, not markup');
   await assertAccessible(second, 'a page with a broadcast');
+  await second.evaluate(() => scrollTo(0, 0));
+  await second.screenshot({ path: fileURLToPath(new URL('../../docs/workshop-learner-broadcast.png', import.meta.url)) });
   assert.match((await banner.locator('.lab-broadcast-head').textContent()) ?? '', /^From the facilitator \d\d?:\d\d( [AP]M)?$/);
   await banner.locator('[data-action="dismiss"]').click();
   assert.equal(await banner.locator('.lab-broadcast').count(), 0);
