@@ -80,6 +80,8 @@ try {
 }
 // Sandboxes boot ahead of demand only once readers can reach the runner.
 if (engineUp && provider instanceof DindProvider) provider.warmUp();
+// An ended workshop takes no new learner: its warm sandboxes go with the sessions' (the registry ends those).
+record?.onEnded(() => void provider.close());
 log.info('runner listening', { url: server.url, origins: server.origins, provider: provider.kind, site: config.siteDir || null });
 if (workshop && config.workshop) {
   // The one place the workshop's tokens are shown: the links the operator hands out.

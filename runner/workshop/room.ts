@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { CloseCode, type HelloMessage, type ServerMessage } from '../../src/protocol/wire.ts';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../../src/common/lifecycle.ts';
 import type { Logger } from '../log.ts';
-import { refuse, type Session, type SessionRegistry } from '../session.ts';
+import { refuse, type Session } from '../session.ts';
 import type { TerminalClient } from '../terminal.ts';
 import type { LearnerRef, LiveLearner, LiveView, QueueEntry, WorkshopRecord } from './types.ts';
 
@@ -30,6 +30,18 @@ export function memAvailableBytes(meminfo = '/proc/meminfo'): number | null {
   } catch {
     return null; // not Linux, or no procfs: the room's size is then the only limit
   }
+}
+
+/** What the room asks of the sessions (session.ts's SessionRegistry). */
+export interface RoomSessions {
+  /** Sessions and sandboxes still being removed: what holds a place. */
+  readonly occupied: number;
+  get(id: string): Session | undefined;
+  sessionOf(learnerId: string): Session | undefined;
+  sessions(): Iterable<Session>;
+  /** A new session of `learner`, or null when the registry holds its maximum. */
+  create(learner: LearnerRef): Session | null;
+  endAll(reason: 'workshop-ended'): void;
 }
 
 /** A socket waiting for its learner's session to start. */
@@ -57,7 +69,7 @@ export interface RoomOptions {
 }
 
 export class Room implements LiveView, Disposable {
-  readonly #registry: SessionRegistry;
+  readonly #registry: RoomSessions;
   readonly #record: WorkshopRecord;
   readonly #options: RoomOptions;
   readonly #log: Logger;
@@ -74,7 +86,7 @@ export class Room implements LiveView, Disposable {
   #memoryWatchers = 0;
   #ended = false;
 
-  constructor(registry: SessionRegistry, record: WorkshopRecord, options: RoomOptions, log: Logger) {
+  constructor(registry: RoomSessions, record: WorkshopRecord, options: RoomOptions, log: Logger) {
     this.#registry = registry;
     this.#record = record;
     this.#options = options;

@@ -14,6 +14,7 @@ import { encode, JOIN_PATH, MAX_JOIN_BODY_BYTES, type JoinResponse } from '../..
 import { sandboxesOf } from '../support/engine.ts';
 import type { LabClient } from '../support/lab-client.ts';
 import { pollFor } from '../support/poll.ts';
+import { rawRequest } from '../support/raw-http.ts';
 import { startRunner, type RunningRunner } from '../support/runner-process.ts';
 import {
   facilitatorUpgradeStatus,
@@ -43,12 +44,12 @@ const otherDirs: string[] = [];
 /** Every runner started here, stopped at the end whatever happened. */
 const runners: RunningRunner[] = [];
 
-function workshopArgs(dir: string, learners: number, extra: string[] = []): string[] {
-  return ['--workshop', '--name', WORKSHOP, '--learners', String(learners), '--data-dir', dir, ...extra];
+function workshopArgs(dir: string, learners: number, extra: string[], name: string): string[] {
+  return ['--workshop', '--name', name, '--learners', String(learners), '--data-dir', dir, ...extra];
 }
 
-async function start(dir: string, learners: number, extra: string[] = []): Promise<RunningRunner> {
-  const runner = await startRunner({ LAB_PROVIDER: 'dind' }, workshopArgs(dir, learners, extra));
+async function start(dir: string, learners: number, extra: string[] = [], name = WORKSHOP): Promise<RunningRunner> {
+  const runner = await startRunner({ LAB_PROVIDER: 'dind' }, workshopArgs(dir, learners, extra, name));
   runners.push(runner);
   return runner;
 }
@@ -223,8 +224,12 @@ test('a restart keeps the board, the tokens and the credentials; the sandbox is 
 test('a queued learner is served when the session before them ends', async () => {
   const waiting = await openLearner(runner, second.credential);
   assert.equal((await waiting.message('queued')).position, 1);
+  const mirror = await openMirror(runner, first.learner);
+  await mirror.message('mirror');
   firstClient.send({ type: 'reset' });
   assert.equal((await firstClient.message('ended')).reason, 'reset');
+  assert.equal((await mirror.message('mirror-ended')).type, 'mirror-ended', 'the mirror is told its terminal is gone');
+  assert.equal((await mirror.closed).code, 4410);
   await waiting.message('welcome', 120_000);
   const { exitCode, output } = await waiting.run('echo served-$((1 + 1))');
   assert.equal(exitCode, 0);
@@ -315,18 +320,43 @@ test('the join endpoint: CORS for listed origins only, and a clear refusal for e
   assert.deepEqual(refusal(await postJoin(http, { join: joinToken, name: 'A', admin: true })), [400, 'bad-request']);
   assert.deepEqual(refusal(await postJoin(http, { join: joinToken, name: '   ' })), [400, 'bad-name']);
   assert.deepEqual(refusal(await postJoin(http, { join: joinToken, name: 'x'.repeat(MAX_JOIN_BODY_BYTES + 1) })), [413, 'too-large']);
+  // A body sent in chunks, with no length said up front, is cut off at the limit too.
+  const chunk = 'x'.repeat(1024);
+  const chunked = [...Array(MAX_JOIN_BODY_BYTES / 1024 + 2)].map(() => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
+  const streamed = await rawRequest(http.port, `POST ${JOIN_PATH} HTTP/1.1\r\nHost: 127.0.0.1:${http.port}\r\nOrigin: ${http.origin}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}0\r\n\r\n`);
+  assert.equal(streamed.status, 413);
+  const misdirected = await rawRequest(http.port, `POST ${JOIN_PATH} HTTP/1.1\r\nHost: attacker.example\r\nOrigin: ${http.origin}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+  assert.equal(misdirected.status, 421, 'a Host that is not the runner\'s (DNS rebinding) is refused');
   const joined = await postJoin(http, { join: joinToken, name: 'A' });
   assert.equal(joined.status, 200);
   assert.equal(joined.headers.get('access-control-allow-origin'), http.origin);
 
-  // 6 joins counted so far (the foreign Origin is refused before): the limit allows one address 60 in 10 minutes.
+  // 7 joins counted so far (the foreign Origin and the foreign Host are refused before): the limit allows one address 60 in 10 minutes.
   let last = joined;
   for (let i = 0; i < 60 && last.status !== 429; i++) last = await postJoin(http, { join: joinToken, name: `Learner ${i}` });
   assert.equal(last.status, 429);
   assert.deepEqual(refusal(last), [429, 'too-many']);
   assert.ok(Number(last.headers.get('retry-after')) > 0, 'Retry-After says when');
-  const board = await openBoard(http);
-  assert.equal(board.board?.learners.length, 1 + (60 - 6), 'every join under the limit was recorded, none over it');
+  let board = await openBoard(http);
+  assert.equal(board.board?.learners.length, 1 + (60 - 7), 'every join under the limit was recorded, none over it');
   await board.close();
   await stop(http);
+
+  // A new name in the same data folder: a new workshop, the earlier one ended. Its learner is,
+  // to this workshop, unknown: the same answers as an id that never existed.
+  const next = await start(dir, 1, [], 'Another room');
+  assert.notEqual(workshopOf(next).id, workshopOf(http).id);
+  const earlier = (JSON.parse(joined.body) as JoinResponse);
+  assert.equal(await labUpgradeStatus(next, earlier.credential), 401, "an earlier workshop's credential opens nothing");
+  const answers = [];
+  for (const id of [earlier.learner, 'ZZZZZZZZZZZZZZZZ']) {
+    const mirror = await openMirror(next, id);
+    answers.push({ error: await mirror.message('error'), close: (await mirror.closed).code });
+  }
+  assert.equal(answers[0]?.error.code, 'not-found');
+  assert.deepEqual(answers[0], answers[1]);
+  board = await openBoard(next);
+  assert.deepEqual(board.board?.learners, [], 'the new workshop has no learners of the earlier one');
+  await board.close();
+  await stop(next);
 });

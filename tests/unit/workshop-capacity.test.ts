@@ -33,7 +33,7 @@ test('capacity: a room that does not fit warns with how many fit and what to cha
   assert.equal(check.fit, 22);
   assert.equal(
     check.lines[2],
-    '  WARNING: only 22 of 30 sandboxes fit in the memory available, each at its limit. A sandbox idles at about 70 MiB, so the limit is the worst case (every learner running the Redis cluster at once); for a room that fits at the limit, use --learners 22 or --sandbox-memory 750m. When memory runs short, the next learner waits in the queue.',
+    '  WARNING: only 22 of 30 sandboxes fit in the memory available, each at its limit. A sandbox idles at about 35 MiB, so the limit is the worst case, not what a room usually takes; for a room that fits at the limit, use --learners 22 or --sandbox-memory 750m. When memory runs short, the next learner waits in the queue.',
   );
   // Where even the smallest limit is too much for everyone, only fewer learners will do.
   const tight = capacityCheck({ learners: 200, sandboxMemoryBytes: 768 * 1024 ** 2, warmSandboxes: 4, meminfo: parseMeminfo(MEMINFO), provider: 'dind' });
