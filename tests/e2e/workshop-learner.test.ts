@@ -32,6 +32,8 @@ let board: FacilitatorClient;
 const contexts: BrowserContext[] = [];
 /** Dialogs a page opened (an `alert` from a name run as markup would be one). */
 const dialogs: string[] = [];
+/** Uncaught errors in the pages' scripts. */
+const pageErrors: string[] = [];
 
 before(async () => {
   runner = await startRunner({ LAB_PROVIDER: 'dind', LAB_SITE_DIR: DIST }, ['--workshop', '--name', WORKSHOP, '--learners', '1', '--data-dir', dataDir]);
@@ -53,6 +55,7 @@ async function learnerPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
   contexts.push(context);
   const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.stack ?? error.message}`));
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -165,6 +168,7 @@ test('a learner joins by the link: a markup name shows as typed, the page connec
   assert.equal((await pollFor(() => sidebarCount(first, '/docker-network/'), (c) => c !== null))?.passed, '1');
   assert.equal((await blockStatus(first, firstBlock)).status, 'done');
   assert.deepEqual(dialogs, [], 'no script ran from the name');
+  assert.deepEqual(pageErrors, []);
 });
 
 test('a full room: the second learner reads the recorded output while the page says their place, then goes live when the first resets', async () => {
@@ -214,6 +218,8 @@ test('a broadcast shows as text in a banner above the content; dismissed, it sta
   assert.equal(await banner.locator('.lab-broadcast-text').textContent(), text);
   assert.equal(await banner.locator('b').count(), 0, 'the message is text, not markup');
   await assertAccessible(second, 'a page with a broadcast');
+  await second.evaluate(() => scrollTo(0, 0));
+  await second.screenshot({ path: fileURLToPath(new URL('../../docs/workshop-learner-broadcast.png', import.meta.url)) });
   assert.match((await banner.locator('.lab-broadcast-head').textContent()) ?? '', /^From the facilitator \d\d?:\d\d( [AP]M)?$/);
   await banner.locator('[data-action="dismiss"]').click();
   assert.equal(await banner.locator('.lab-broadcast').count(), 0);
@@ -233,7 +239,10 @@ test('a broadcast shows as text in a banner above the content; dismissed, it sta
   await offer.waitFor({ timeout: 10_000 });
   assert.equal(await offer.locator('p').textContent(), '这是一个新沙箱：你在之前的沙箱里通过了本页的 1 个代码块。');
   await offer.locator('[data-action="resume"]').click();
-  assert.equal((await pollFor(() => blockStatus(first, firstBlock), (s) => s.status === 'done', { timeoutMs: 120_000 })).status, 'done');
+  const resumed = await pollFor(() => blockStatus(first, firstBlock), (s) => s.status === 'done', { timeoutMs: 120_000 });
+  const rows = await first.$$eval('[data-lab-controls]', (all) => all.slice(0, 3).map((r) => `${(r as HTMLElement).dataset.status} ${(r.querySelector('[data-action="run-above"]') as HTMLButtonElement | null)?.disabled}`));
+  const progress = await first.locator('lab-terminal [data-part="progress"]').textContent();
+  assert.equal(resumed.status, 'done', `rows ${rows.join(', ')}; progress ${progress}; errors ${pageErrors.join('\n')}`);
   assert.equal(await offer.count(), 0, 'the offer goes once taken');
 
   board.endWorkshop();

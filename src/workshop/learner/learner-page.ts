@@ -243,6 +243,11 @@ export class LearnerPage implements Disposable {
       this.#resume(through);
     });
     close.addEventListener('click', () => box.remove());
+    // A press keeps focus where it was (as the dock's Network button does): the terminal's keys
+    // hint, shown while it has focus, would vanish mid-click, move the box, and lose the click.
+    box.addEventListener('mousedown', (event) => {
+      if ((event.target as Element | null)?.closest('button')) event.preventDefault();
+    });
     box.append(text, resume, close);
     const bar = this.#dock.root.querySelector('.bar');
     if (bar) bar.after(box);
