@@ -1,12 +1,15 @@
 /**
- * Workshop mode end to end, in Debian's Chromium against a real runner (`--workshop`, dind
- * sandboxes, a store in a temporary folder) and the real engine: three learners join through the
- * join page, one of them named as markup, and run blocks on different pages (some pass, one fails
- * once, one fails twice and is flagged stuck); a fourth browser holds the facilitator's board,
- * which shows each one's progress (the test reports how long after a block ended the board showed
- * it: figures, never a pass/fail on time). A mirror shows a learner's output and takes no keys; a
- * broadcast reaches all three; End workshop ends every page, leaves no sandbox of this runner, and
- * the CSV the board downloads holds every outcome the learners produced, the markup name as typed.
+ * Workshop mode end to end, in Debian's Chromium against a real runner (`--workshop`, a room of 3,
+ * dind sandboxes, a store in a temporary folder) and the real engine: three learners join through
+ * the join page, one of them named as markup, and run blocks on different pages (some pass, one
+ * fails once, one fails twice and is flagged stuck); a fourth browser holds the facilitator's
+ * board, which shows each one's progress (the test reports how long after a block ended the board
+ * showed it: figures, never a pass/fail on time), and a fourth learner waiting in the queue. A
+ * board update keeps the facilitator's focus; a mirror shows a learner's output and takes no keys;
+ * a broadcast reaches all three; new links are made and the old facilitator link is refused; End
+ * workshop (by keyboard) ends every page and the queue, leaves no sandbox of this runner, and the
+ * CSV the board downloads holds every outcome the learners produced, the markup name as typed. The
+ * board is axe-clean live (en, light) and ended (zh, dark).
  * Screenshots go to test-results/ (workshop-board.png, workshop-mirror.png); with
  * LAB_DOCS_SCREENSHOTS=1 also to docs/, where the README's come from.
  */
