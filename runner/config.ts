@@ -25,7 +25,26 @@ export const SETTINGS = {
   sandboxPids: { env: 'LAB_SANDBOX_PIDS', flag: '--sandbox-pids', help: 'process limit per dind sandbox' },
   sandboxCpus: { env: 'LAB_SANDBOX_CPUS', flag: '--sandbox-cpus', help: 'CPU limit per dind sandbox' },
   sandboxImage: { env: 'LAB_SANDBOX_IMAGE', flag: '--sandbox-image', help: 'image of the dind sandbox' },
+  workshop: { env: 'LAB_WORKSHOP', flag: '--workshop', help: 'host a workshop: learners join by link, a facilitator watches a board (a flag without a value)' },
+  workshopName: { env: 'LAB_WORKSHOP_NAME', flag: '--name', help: "the workshop's name; the open workshop of that name is resumed" },
+  learners: { env: 'LAB_LEARNERS', flag: '--learners', help: "the room's size: sandboxes at once; the next learner waits in a queue" },
+  workshopDuration: { env: 'LAB_WORKSHOP_DURATION', flag: '--workshop-duration', help: 'the workshop closes itself this long after it opened' },
+  stuckAfter: { env: 'LAB_STUCK_AFTER', flag: '--stuck-after', help: 'flag a learner stuck after this long without a passed block' },
+  dataDir: { env: 'LAB_DATA_DIR', flag: '--data-dir', help: "folder of the workshop's store (workshops.sqlite)" },
 } as const;
+
+/** Flags that take no value: `--workshop` alone means true (`--workshop=false` still parses). */
+const SWITCHES: ReadonlySet<SettingName> = new Set(['workshop']);
+/** Settings that mean something only with --workshop. */
+const WORKSHOP_ONLY: readonly SettingName[] = ['workshopName', 'learners', 'workshopDuration', 'stuckAfter'];
+/** In workshop mode these defaults change (an explicit setting still wins). */
+export const WORKSHOP_DEFAULTS = {
+  idleTimeout: 30 * 60,
+  reconnectGrace: 10 * 60,
+  /** The warm pool: min(learners, this). */
+  warmSandboxes: 4,
+} as const;
+const MAX_WORKSHOP_NAME_CHARS = 100;
 
 export type SettingName = keyof typeof SETTINGS;
 
@@ -33,8 +52,8 @@ const MAX_DURATION_SECONDS = 24 * 24 * 3600;
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const SIZE = /^(\d+)([kmg])?$/i;
 
-/** "90", "90s", "10m", "4h" -> seconds (a bare number is seconds). */
-function seconds(what: string) {
+/** "90", "90s", "10m", "4h" -> seconds (a bare number is seconds). `positive`: 0 is refused. */
+function seconds(what: string, positive = false) {
   return z.union([z.number(), z.string()]).transform((value, ctx) => {
     const match = typeof value === 'number' ? null : DURATION.exec(value.trim());
     const parsed =
@@ -44,7 +63,7 @@ function seconds(what: string) {
           ? Number(match[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as const)[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
           : Number.NaN;
     // Node's timers hold at most 2^31-1 ms (24.8 days); a longer one would fire at once.
-    if (!Number.isFinite(parsed) || parsed < 0 || parsed > MAX_DURATION_SECONDS) {
+    if (!Number.isFinite(parsed) || parsed < 0 || (positive && parsed === 0) || parsed > MAX_DURATION_SECONDS) {
       ctx.addIssue({ code: 'custom', message: `must be ${what} up to 24 days, like 90s, 10m or 4h` });
       return z.NEVER;
     }
@@ -141,12 +160,44 @@ export const configSchema = z.strictObject({
     })
     .default(1),
   sandboxImage: z.string().min(1).default('docker-network-lab/sandbox:latest'),
+  workshop: boolean().default(false),
+  workshopName: z
+    .string()
+    .transform((value) => value.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, 'must not be empty')
+        .refine((v) => [...v].length <= MAX_WORKSHOP_NAME_CHARS, `must be at most ${MAX_WORKSHOP_NAME_CHARS} characters`)
+        .refine((v) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(v), 'must not hold control characters or line breaks'),
+    )
+    .optional(),
+  learners: integer(1, 500).default(30),
+  workshopDuration: seconds('a duration above 0', true).default(8 * 3600),
+  stuckAfter: seconds('a duration above 0', true).default(10 * 60),
+  dataDir: z.string().min(1, 'must be a folder, like .lab/data').default('.lab/data'),
 });
 
-export type RunnerConfig = Omit<z.output<typeof configSchema>, 'origins' | 'token'> & {
+/** Workshop mode's settings, present only with --workshop. */
+export interface WorkshopConfig {
+  name: string;
+  /** The room's size: sandboxes (and sessions) at once. */
+  learners: number;
+  /** Seconds. */
+  duration: number;
+  /** Seconds. */
+  stuckAfter: number;
+  dataDir: string;
+}
+
+type WorkshopSettings = 'workshop' | 'workshopName' | 'learners' | 'workshopDuration' | 'stuckAfter' | 'dataDir';
+
+export type RunnerConfig = Omit<z.output<typeof configSchema>, 'origins' | 'token' | WorkshopSettings> & {
   /** Exact Origins allowed at the upgrade; null means this runner's own addresses, known at listen. */
   origins: string[] | null;
   token: string;
+  /** Null outside workshop mode. */
+  workshop: WorkshopConfig | null;
 };
 
 export class ConfigError extends Error {
@@ -168,7 +219,7 @@ export function readSettings(env: Record<string, string | undefined>, argv: read
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const name = byFlag.get(flag);
     if (!name) throw new ConfigError(`Unknown option ${flag}. Options: ${[...byFlag.keys()].join(', ')}`);
-    const value = inline ?? argv[++i];
+    const value = inline ?? (SWITCHES.has(name) ? 'true' : argv[++i]);
     if (value === undefined) throw new ConfigError(`Option ${flag} needs a value.`);
     raw[name] = value;
   }
@@ -199,7 +250,35 @@ export function parseConfig(raw: RawConfig, generateToken: () => string): Runner
     );
   }
   const origins = config.origins && config.origins.length > 0 ? config.origins : null;
-  return { ...config, origins, token: config.token ?? generateToken() };
+  const { workshop: workshopMode, workshopName, learners, workshopDuration, stuckAfter, dataDir, ...runner } = config;
+  const base = { ...runner, origins, token: config.token ?? generateToken() };
+  if (!workshopMode) {
+    const stray = WORKSHOP_ONLY.filter((name) => raw[name] !== undefined);
+    if (stray.length > 0) {
+      const named = stray.map((name) => SETTINGS[name].flag).join(', ');
+      throw new ConfigError(
+        `Invalid runner configuration:\n- LAB_WORKSHOP (--workshop): ${named} ${stray.length === 1 ? 'is a workshop setting' : 'are workshop settings'}; add --workshop (npm run workshop) or leave ${stray.length === 1 ? 'it' : 'them'} out`,
+      );
+    }
+    return { ...base, workshop: null };
+  }
+  const problems: string[] = [];
+  if (workshopName === undefined) {
+    problems.push(`- LAB_WORKSHOP_NAME (--name): a workshop needs a name, like --name "Docker networking, room 3"`);
+  }
+  if (raw.maxSessions !== undefined && runner.maxSessions !== learners) {
+    problems.push(`- LAB_MAX_SESSIONS (--max-sessions): in a workshop the room's size is --learners (${learners}); leave --max-sessions out`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid runner configuration:\n${problems.join('\n')}`);
+  return {
+    ...base,
+    maxSessions: learners,
+    idleTimeout: raw.idleTimeout !== undefined ? runner.idleTimeout : WORKSHOP_DEFAULTS.idleTimeout,
+    maxLifetime: raw.maxLifetime !== undefined ? runner.maxLifetime : workshopDuration,
+    reconnectGrace: raw.reconnectGrace !== undefined ? runner.reconnectGrace : WORKSHOP_DEFAULTS.reconnectGrace,
+    warmSandboxes: raw.warmSandboxes !== undefined ? runner.warmSandboxes : Math.min(learners, WORKSHOP_DEFAULTS.warmSandboxes),
+    workshop: { name: workshopName as string, learners, duration: workshopDuration, stuckAfter, dataDir },
+  };
 }
 
 /** The Origins of a runner that serves its own pages at `host:port`. */

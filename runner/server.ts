@@ -15,10 +15,12 @@ import {
   CloseCode,
   decodeClientMessage,
   encode,
+  FACILITATOR_WS_PATH,
   MAX_CLIENT_FRAME_BYTES,
   SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
   WS_PATH,
+  type ClientMessage,
   type HelloMessage,
   type ServerMessage,
 } from '../src/protocol/wire.ts';
@@ -26,7 +28,10 @@ import { DisposableStore, MutableDisposable, toDisposable } from '../src/common/
 import { ownOrigins, type RunnerConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { refuse, type Session, type SessionRegistry } from './session.ts';
-import type { TerminalClient } from './terminal.ts';
+import { FacilitatorConnection } from './workshop/facilitator.ts';
+import { workshopHttp, type WorkshopHttpHandler } from './workshop/http.ts';
+import { SESSION_UNKNOWN_TEXT, type WaitingClient } from './workshop/room.ts';
+import type { LearnerRef, Presenter, WorkshopRecord } from './workshop/types.ts';
 
 /** A client that connects must say hello within this time. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -39,7 +44,9 @@ const HEARTBEAT_MS = 30_000;
 /**
  * HTTP statuses of a refused request or upgrade. Each is documented in the README.
  *   404 not the WebSocket path; 421 a Host header that is not this runner's (DNS rebinding);
- *   403 an Origin not on the allowlist, or none; 401 a missing or wrong token;
+ *   403 an Origin not on the allowlist, or none, or (workshop mode) a token that is valid but
+ *   not for this endpoint: a learner's credential or the join token on the facilitator's socket;
+ *   401 a missing or wrong token;
  *   429 too many refused upgrades from this address lately; 431 too many headers.
  */
 export const UpgradeStatus = { notFound: 404, misdirected: 421, forbidden: 403, unauthorized: 401, tooMany: 429, headersTooLarge: 431 } as const;
@@ -151,9 +158,17 @@ export interface RunnerServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger): Promise<RunnerServer> {
+/**
+ * `workshop`: the open workshop's record in workshop mode (then /lab/ws takes learner credentials
+ * only, and the join, export and facilitator endpoints answer); null outside it.
+ */
+export async function startServer(config: RunnerConfig, registry: SessionRegistry, log: Logger, workshop: WorkshopRecord | null = null): Promise<RunnerServer> {
   if (config.siteDir) checkSiteDir(config.siteDir);
   const site = config.siteDir ? siteHandler(config.siteDir) : null;
+  const room = registry.room;
+  if ((workshop === null) !== (room === null)) throw new Error('startServer: the registry and the server must both be in workshop mode, or neither');
+  /** The workshop's join and export endpoints; set once the origins are known (at listen). */
+  let workshopRoutes: WorkshopHttpHandler | null = null;
   const server = createServer((req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -168,6 +183,7 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
       res.end(JSON.stringify({ ok: true, sessions: registry.size }));
       return;
     }
+    if (workshopRoutes?.(req, res)) return;
     if (!site) {
       res.statusCode = 404;
       res.end('This runner serves no site. Build it with `npm run build` and set LAB_SITE_DIR=dist.\n');
@@ -198,6 +214,7 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
   const origins = config.origins ?? ownOrigins(config.host, port);
   const hosts = allowedHosts(origins, config.host, port, config.hosts);
   const token = Buffer.from(config.token);
+  if (workshop) workshopRoutes = workshopHttp(workshop, { origins, hosts }, log);
 
   const refusals = new RateLimiterMemory({ points: RefusedUpgradeLimit.points, duration: RefusedUpgradeLimit.windowSeconds });
   const refuseUpgrade = (socket: Duplex, status: number, headers = '') =>
@@ -219,17 +236,26 @@ export async function startServer(config: RunnerConfig, registry: SessionRegistr
       refuseUpgrade(socket, UpgradeStatus.tooMany, `Retry-After: ${Math.max(1, Math.ceil(spent.msBeforeNext / 1000))}\r\n`);
       return;
     }
-    const status = tooManyHeaders(req) ? UpgradeStatus.headersTooLarge : checkUpgrade(req, hosts, origins, token);
-    if (status !== null) {
+    const path = (req.url ?? '').split('?')[0];
+    const checked: UpgradeCheck = tooManyHeaders(req)
+      ? { status: UpgradeStatus.headersTooLarge }
+      : path === WS_PATH
+        ? checkLabUpgrade(req, hosts, origins, token, workshop)
+        : workshop && path === FACILITATOR_WS_PATH
+          ? checkFacilitatorUpgrade(req, hosts, origins, workshop)
+          : { status: UpgradeStatus.notFound };
+    if ('status' in checked) {
+      const status = checked.status;
       refusals.consume(address).catch(() => log.warn('refused upgrades over the limit; answering 429 for a while', { address }));
-      log.warn('upgrade refused', { status, origin: req.headers.origin ?? null, host: req.headers.host ?? null });
+      log.warn('upgrade refused', { status, path, origin: req.headers.origin ?? null, host: req.headers.host ?? null });
       refuseUpgrade(socket, status);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
-      new Connection(ws, registry, log);
+      if (checked.role === 'facilitator' && workshop && room) new FacilitatorConnection(ws, { registry, room, record: workshop, log });
+      else new Connection(ws, registry, log, checked.role === 'learner' && workshop ? { learner: checked.learner, record: workshop } : null);
     });
   };
 
@@ -289,28 +315,63 @@ function allowedHosts(origins: readonly string[], host: string, port: number, ex
   return hosts;
 }
 
-/** Null when the upgrade may go ahead, else the HTTP status to refuse it with. */
-function checkUpgrade(req: IncomingMessage, hosts: Set<string>, origins: readonly string[], token: Buffer): number | null {
-  const path = (req.url ?? '').split('?')[0];
-  if (path !== WS_PATH) return UpgradeStatus.notFound;
+/** An upgrade that may go ahead (who presented what), or the HTTP status to refuse it with. */
+type UpgradeCheck = { status: number } | { role: 'reader' } | { role: 'learner'; learner: LearnerRef } | { role: 'facilitator' };
+
+/** Host and Origin: null when both are this runner's, else the status to refuse with. */
+function checkHostAndOrigin(req: IncomingMessage, hosts: Set<string>, origins: readonly string[]): number | null {
   if (!hosts.has(req.headers.host ?? '')) return UpgradeStatus.misdirected;
   const origin = req.headers.origin;
   if (origin === undefined || !origins.includes(origin)) return UpgradeStatus.forbidden;
-  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  const presented = offered.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
-  if (presented === undefined) return UpgradeStatus.unauthorized;
-  const given = Buffer.from(presented);
-  if (given.length !== token.length || !timingSafeEqual(given, token)) return UpgradeStatus.unauthorized;
   return null;
 }
 
+/** The token offered as the `lab.token.<token>` subprotocol, if any. */
+function presentedToken(req: IncomingMessage): string | undefined {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  return offered.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+}
+
+/** Who presented `given` to the workshop's record (constant-time there); nobody for no token. */
+function presenter(workshop: WorkshopRecord, given: string | undefined): Presenter {
+  return given === undefined ? { role: 'nobody' } : workshop.authenticate(given);
+}
+
+/** The lab socket: the runner's token, or in workshop mode a learner's credential and nothing else. */
+function checkLabUpgrade(req: IncomingMessage, hosts: Set<string>, origins: readonly string[], token: Buffer, workshop: WorkshopRecord | null): UpgradeCheck {
+  const status = checkHostAndOrigin(req, hosts, origins);
+  if (status !== null) return { status };
+  const presented = presentedToken(req);
+  if (workshop) {
+    const who = presenter(workshop, presented);
+    return who.role === 'learner' ? { role: 'learner', learner: who.learner } : { status: UpgradeStatus.unauthorized };
+  }
+  if (presented === undefined) return { status: UpgradeStatus.unauthorized };
+  const given = Buffer.from(presented);
+  if (given.length !== token.length || !timingSafeEqual(given, token)) return { status: UpgradeStatus.unauthorized };
+  return { role: 'reader' };
+}
+
+/** The facilitator's socket: the facilitator token; a join token or a learner's credential is known but not enough (403). */
+function checkFacilitatorUpgrade(req: IncomingMessage, hosts: Set<string>, origins: readonly string[], workshop: WorkshopRecord): UpgradeCheck {
+  const status = checkHostAndOrigin(req, hosts, origins);
+  if (status !== null) return { status };
+  const who = presenter(workshop, presentedToken(req));
+  if (who.role === 'facilitator') return { role: 'facilitator' };
+  return { status: who.role === 'nobody' ? UpgradeStatus.unauthorized : UpgradeStatus.forbidden };
+}
+
 /** One socket: decodes frames, holds the handshake, and routes messages to its session. */
-class Connection implements TerminalClient {
+class Connection implements WaitingClient {
   readonly #ws: WebSocket;
   readonly #registry: SessionRegistry;
   readonly #log: Logger;
+  /** Workshop mode: whose socket this is, and their record. */
+  readonly #workshop: { learner: LearnerRef; record: WorkshopRecord } | null;
   #session: Session | null = null;
   #terminal = '';
+  /** Workshop mode: the hello arrived and waits in the room's queue for a session. */
+  #waiting = false;
   /**
    * The hello deadline, until the hello arrives or the socket closes. The socket's own listeners
    * go with the socket (an 'error' after close must still find its listener).
@@ -319,10 +380,11 @@ class Connection implements TerminalClient {
   /** Set once the runner closed this socket: frames still in flight are dropped, not acted on. */
   #closing = false;
 
-  constructor(ws: WebSocket, registry: SessionRegistry, log: Logger) {
+  constructor(ws: WebSocket, registry: SessionRegistry, log: Logger, workshop: { learner: LearnerRef; record: WorkshopRecord } | null) {
     this.#ws = ws;
     this.#registry = registry;
     this.#log = log;
+    this.#workshop = workshop;
     const handshake = setTimeout(() => refuse(this, 'handshake-required', 'No hello within 10 s.'), HANDSHAKE_TIMEOUT_MS);
     this.#handshake.value = toDisposable(() => clearTimeout(handshake));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -336,6 +398,7 @@ class Connection implements TerminalClient {
     });
     ws.on('close', () => {
       this.#handshake.dispose();
+      if (this.#waiting) this.#registry.room?.leave(this);
       this.#session?.detach(this, this.#terminal);
     });
     ws.on('error', (error) => log.warn('socket error', { error }));
@@ -372,39 +435,62 @@ class Connection implements TerminalClient {
     const decoded = decodeClientMessage(isBinary ? data : data.toString('utf8'));
     if (!decoded.ok) return refuse(this, 'bad-message', `${decoded.code}: ${decoded.detail}`);
     const message = decoded.message;
-    if (!this.#session) {
+    if (!this.#session && !this.#waiting) {
       if (message.type !== 'hello') return refuse(this, 'handshake-required', 'The first message must be hello.');
       this.#handshake.dispose();
       return this.#hello(message);
     }
+    // What the learner's page reports counts whether or not their sandbox is there yet.
+    if (message.type === 'outcome' || message.type === 'location') return this.#report(message);
+    if (message.type === 'hello') return refuse(this, 'bad-message', 'hello was already received on this socket.');
+    const session = this.#session;
+    if (!session) return; // waiting in the queue: there is no shell to type into, resize or reset yet
     switch (message.type) {
-      case 'hello':
-        return refuse(this, 'bad-message', 'hello was already received on this socket.');
       case 'input':
-        return this.#session.input(this, this.#terminal, message.data);
+        return session.input(this, this.#terminal, message.data);
       case 'resize':
-        return this.#session.resize(this, this.#terminal, message.cols, message.rows);
+        return session.resize(this, this.#terminal, message.cols, message.rows);
       case 'ack':
-        return this.#session.ack(this, this.#terminal, message.upTo);
+        return session.ack(this, this.#terminal, message.upTo);
       case 'reset':
-        return this.#session.reset(this, this.#terminal);
+        return session.reset(this, this.#terminal);
       case 'watch-topology':
-        return this.#session.watchTopology(this, this.#terminal, message.on);
+        return session.watchTopology(this, this.#terminal, message.on);
     }
   }
 
+  /** A block's outcome or the learner's place on the page, to the record; outside workshop mode, accepted and ignored. */
+  #report(message: Extract<ClientMessage, { type: 'outcome' | 'location' }>): void {
+    if (!this.#workshop) return;
+    const { learner, record } = this.#workshop;
+    if (message.type === 'outcome') record.recordOutcome(learner.id, message.page, message.block, message.outcome, message.exitCode);
+    else record.recordLocation(learner.id, message.page, message.section);
+  }
+
   #hello(hello: HelloMessage): void {
+    const room = this.#registry.room;
+    if (this.#workshop && room) {
+      this.#waiting = true;
+      return room.hello(this.#workshop.learner, this, hello);
+    }
     let session: Session | null | undefined;
     if (hello.sessionId) {
       session = this.#registry.get(hello.sessionId);
-      if (!session) return refuse(this, 'session-unknown', 'That session has ended (it expired, or the runner restarted). Start a new one.');
+      if (!session) return refuse(this, 'session-unknown', SESSION_UNKNOWN_TEXT);
     } else {
       session = this.#registry.create();
       if (!session) return refuse(this, 'capacity', 'The lab is full right now: every sandbox is in use. Try again in a few minutes.');
     }
+    this.admitted(session, hello, hello.sessionId !== undefined);
+  }
+
+  /** Attaches this socket to `session` (at once outside workshop mode; when the room has a place in it). */
+  admitted(session: Session, hello: HelloMessage, resumed: boolean): void {
+    if (this.#closing) return;
+    this.#waiting = false;
     this.#session = session;
     this.#terminal = hello.terminal;
-    session.attach(this, hello, hello.sessionId !== undefined).catch((error: unknown) => {
+    session.attach(this, hello, resumed).catch((error: unknown) => {
       this.#log.error('attach failed', { error });
       refuse(this, 'internal', 'The runner failed to attach this terminal.');
     });

@@ -5,13 +5,15 @@
  * sockets, terminals, sandbox. `end()` is idempotent.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, closeCodeFor, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage } from '../src/protocol/wire.ts';
+import { CloseCode, closeCodeFor, MAIN_TERMINAL, type EndReason, type ErrorCode, type HelloMessage, type PrepareStage, type ServerMessage } from '../src/protocol/wire.ts';
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../src/common/lifecycle.ts';
 import type { Logger } from './log.ts';
 import { SandboxError, type Sandbox, type SandboxProvider } from './sandbox/provider.ts';
-import { Terminal, type TerminalClient } from './terminal.ts';
+import { Terminal, type TerminalClient, type TerminalObserver } from './terminal.ts';
 import { collectSnapshot } from './topology/collect.ts';
 import { TopologyWatcher } from './topology/watcher.ts';
+import { Room } from './workshop/room.ts';
+import type { LearnerRef, WorkshopRecord } from './workshop/types.ts';
 
 export interface SessionLimits {
   /** Seconds; 0 turns a limit off. */
@@ -83,8 +85,18 @@ export function refuse(client: TerminalClient, code: ErrorCode, message: string)
   client.close(closeCodeFor(code), code);
 }
 
+/** Workshop mode: the learner a session belongs to, their record, and who to tell when the board's view of it changes. */
+export interface SessionWorkshop {
+  learner: LearnerRef;
+  record: WorkshopRecord;
+  /** The sandbox became ready, a terminal opened or closed, the session ended. */
+  onChanged(): void;
+}
+
 export class Session {
   readonly id: string;
+  /** Workshop mode: the learner this session belongs to; null outside it. */
+  readonly learner: LearnerRef | null;
   readonly createdAt = Date.now();
   readonly #provider: SandboxProvider;
   readonly #limits: SessionLimits;
@@ -102,9 +114,14 @@ export class Session {
   #progress: { stage: PrepareStage; detail: string } = { stage: 'session', detail: 'Preparing your sandbox' };
   #ready = false;
   #ended: EndReason | null = null;
+  readonly #workshop: SessionWorkshop | null;
+  /** The sandbox, once it is ready (for its memory reading). */
+  #readySandbox: Sandbox | null = null;
 
-  constructor(id: string, provider: SandboxProvider, limits: SessionLimits, log: Logger, onEnded: (session: Session) => void) {
+  constructor(id: string, provider: SandboxProvider, limits: SessionLimits, log: Logger, onEnded: (session: Session) => void, workshop: SessionWorkshop | null = null) {
     this.id = id;
+    this.#workshop = workshop;
+    this.learner = workshop?.learner ?? null;
     this.#provider = provider;
     this.#limits = limits;
     this.#log = log.child({ session: id.slice(0, 6) });
@@ -128,8 +145,10 @@ export class Session {
           return;
         }
         this.#ready = true;
+        this.#readySandbox = sandbox;
         this.#clock.touch(); // idle time counts from when the reader can type, not while the sandbox boots
         this.#log.info('session ready', { sandbox: sandbox.name, ms: Date.now() - this.createdAt });
+        this.#workshop?.onChanged();
       },
       (error: unknown) => {
         const code = error instanceof SandboxError ? error.code : 'internal';
@@ -149,6 +168,36 @@ export class Session {
 
   get ended(): boolean {
     return this.#ended !== null;
+  }
+
+  /** The sandbox is ready: shells run. */
+  get ready(): boolean {
+    return this.#ready && !this.#ended;
+  }
+
+  /** The terminals open now, by name. */
+  terminalNames(): string[] {
+    return [...this.#terminals.keys()];
+  }
+
+  /** The sandbox's memory use now; null before it is ready, after the end, or when the provider cannot tell. */
+  async memoryBytes(): Promise<number | null> {
+    if (this.#ended || !this.#readySandbox) return null;
+    return this.#readySandbox.memoryBytes();
+  }
+
+  /**
+   * Adds a read-only watcher to terminal `name` (the facilitator's mirror); null when there is no
+   * such terminal. It ends when the terminal or the session does.
+   */
+  observe(name: string, observer: TerminalObserver): Disposable | null {
+    if (this.#ended) return null;
+    return this.#terminals.get(name)?.observe(observer) ?? null;
+  }
+
+  /** Sends `message` to every socket attached to this session (a workshop broadcast). */
+  sendToClients(message: ServerMessage): void {
+    for (const client of this.#clients.values()) client.send(message);
   }
 
   /** Attaches a client to the terminal its hello names, creating the terminal on first use. */
@@ -196,6 +245,11 @@ export class Session {
       expiresAt: this.#limits.maxLifetime ? this.createdAt + this.#limits.maxLifetime * 1000 : null,
     });
     client.send({ type: 'status', stage: 'ready', detail: `Sandbox ${sandbox.name}` });
+    if (this.#workshop) {
+      // Who the learner is and what they did, for the page's progress and the blocks' statuses.
+      const view = this.#workshop.record.learnerView(this.#workshop.learner.id);
+      if (view) client.send({ type: 'learner', ...view });
+    }
     terminal.replay(replay);
     if (hello.cols && hello.rows) terminal.resize(hello.cols, hello.rows);
   }
@@ -210,6 +264,7 @@ export class Session {
       this.#store.add(terminal);
       this.#terminals.set(name, terminal);
       this.#log.info('terminal opened', { terminal: name });
+      this.#workshop?.onChanged();
       return terminal;
     } catch (error) {
       this.#log.error('terminal failed to open', { terminal: name, error });
@@ -242,6 +297,7 @@ export class Session {
     if (terminal) this.#store.delete(terminal);
     this.#terminals.delete(name);
     this.#clients.delete(name);
+    this.#workshop?.onChanged();
     if (client) {
       this.#topology.unwatch(client);
       client.send({ type: 'ended', reason: 'exit', exitCode });
@@ -271,6 +327,7 @@ export class Session {
   input(client: TerminalClient, name: string, data: string): void {
     if (!this.#holds(client, name)) return;
     this.#clock.touch();
+    if (this.#workshop) this.#workshop.record.recordActivity(this.#workshop.learner.id);
     const terminal = this.#terminals.get(name);
     if (terminal && !terminal.write(data)) {
       this.#log.warn('input refused: the shell is not reading', { terminal: name, pending: terminal.pendingInput });
@@ -306,8 +363,10 @@ export class Session {
     }
     this.#clients.clear();
     this.#terminals.clear();
+    this.#readySandbox = null;
     this.#store.dispose();
     this.#onEnded(this);
+    this.#workshop?.onChanged();
   }
 
   /** Resolves when the sandbox is removed (after `end`). */
@@ -317,49 +376,90 @@ export class Session {
   }
 }
 
-/** All live sessions, the capacity limit, and a clean shutdown. */
+/** All live sessions, the capacity limit, and a clean shutdown; in workshop mode, the room. */
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
+  /** Workshop mode: each learner's live session. */
+  readonly #byLearner = new Map<string, Session>();
   readonly #disposing = new Set<Promise<void>>();
   readonly #provider: SandboxProvider;
   readonly #limits: SessionLimits;
   readonly #maxSessions: number;
   readonly #log: Logger;
+  /** Workshop mode: the open workshop's record and the memory one sandbox may take; null outside it. */
+  readonly #workshop: { record: WorkshopRecord; sandboxMemoryBytes: number } | null;
+  /** Workshop mode: the queue, admission and the board's live view; null outside it. */
+  readonly room: Room | null;
 
-  constructor(provider: SandboxProvider, limits: SessionLimits, maxSessions: number, log: Logger) {
+  constructor(provider: SandboxProvider, limits: SessionLimits, maxSessions: number, log: Logger, workshop: { record: WorkshopRecord; sandboxMemoryBytes: number } | null = null) {
+    this.#workshop = workshop;
     this.#provider = provider;
     this.#limits = limits;
     this.#maxSessions = maxSessions;
     this.#log = log;
+    this.room = workshop ? new Room(this, workshop.record, { capacity: Math.min(workshop.record.summary.capacity, maxSessions), sandboxMemoryBytes: workshop.sandboxMemoryBytes }, log) : null;
   }
 
   get size(): number {
     return this.#sessions.size;
   }
 
+  /** Sessions, and sandboxes still being removed: what holds a place in the room. */
+  get occupied(): number {
+    return this.#sessions.size + this.#disposing.size;
+  }
+
   get(id: string): Session | undefined {
     return this.#sessions.get(id);
   }
 
+  /** Workshop mode: the learner's live session, if any. */
+  sessionOf(learnerId: string): Session | undefined {
+    return this.#byLearner.get(learnerId);
+  }
+
+  /** Every live session. */
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
   /**
    * A new session, or null at capacity. Sessions whose sandboxes are still being removed count:
-   * a loop of connect and reset must not start sandboxes faster than they go.
+   * a loop of connect and reset must not start sandboxes faster than they go. In workshop mode a
+   * session belongs to `learner` (the room decides when one may start).
    */
-  create(): Session | null {
-    if (this.#sessions.size + this.#disposing.size >= this.#maxSessions) return null;
+  create(learner: LearnerRef | null = null): Session | null {
+    if (this.occupied >= this.#maxSessions) return null;
+    const workshop = this.#workshop && learner ? { learner, record: this.#workshop.record, onChanged: () => this.room?.changed() } : null;
     const session = new Session(Session.newId(), this.#provider, this.#limits, this.#log, (ended) => {
       this.#sessions.delete(ended.id);
+      if (ended.learner && this.#byLearner.get(ended.learner.id) === ended) this.#byLearner.delete(ended.learner.id);
       const disposing = ended.disposed().catch((error: unknown) => this.#log.error('sandbox removal failed', { error }));
       this.#disposing.add(disposing);
-      void disposing.finally(() => this.#disposing.delete(disposing));
-    });
+      void disposing.finally(() => {
+        this.#disposing.delete(disposing);
+        this.room?.released(); // its place in the room is free once its sandbox is gone
+      });
+    }, workshop);
     this.#sessions.set(session.id, session);
+    if (learner) this.#byLearner.set(learner.id, session);
     return session;
+  }
+
+  /** Ends every session with `reason`. */
+  endAll(reason: EndReason): void {
+    for (const session of [...this.#sessions.values()]) session.end(reason);
+  }
+
+  /** Resolves when every sandbox that is being removed now is gone. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#disposing);
   }
 
   /** Ends every session and waits until their sandboxes are removed. */
   async shutdown(): Promise<void> {
-    for (const session of [...this.#sessions.values()]) session.end('shutdown');
+    this.room?.dispose();
+    this.endAll('shutdown');
     await Promise.all(this.#disposing);
   }
 }

@@ -37,6 +37,18 @@ export interface TerminalClient {
   close(code: CloseCode, reason: string): void;
 }
 
+/**
+ * A read-only watcher of a terminal (the facilitator's mirror): it gets the same output frames as
+ * the client, and takes no part in flow control. One that cannot keep up is its own to drop.
+ */
+export interface TerminalObserver {
+  /** Called once, first: output frames follow from byte offset `seq`. */
+  start(seq: number): void;
+  sendOutput(frame: Uint8Array): void;
+  /** The terminal is gone (its shell exited, or its session ended); nothing more follows. */
+  ended(reason: string): void;
+}
+
 export interface TerminalHooks {
   onExit(exitCode: number | null): void;
   /** A command ended in this shell (its OSC 133 D mark). */
@@ -50,6 +62,8 @@ export class Terminal implements Disposable {
   readonly #replay = new ReplayBuffer(REPLAY_LIMIT);
   readonly #window = new SendWindow();
   #client: TerminalClient | null = null;
+  /** Read-only watchers (mirrors): they see every frame, and never pause the pty. */
+  readonly #observers = new Set<TerminalObserver>();
   #exitCode: number | null | undefined = undefined;
   /** Output read but not yet sent (see MAX_OUTPUT_FRAME). */
   #pending: Uint8Array[] = [];
@@ -93,6 +107,7 @@ export class Terminal implements Disposable {
     this.#store.add(this.#pty.onExit(({ exitCode }) => {
       this.#sendPending(); // the last output before the end
       this.#exitCode = exitCode;
+      this.#endObservers('The shell exited.');
       hooks.onExit(exitCode);
     }));
   }
@@ -110,6 +125,7 @@ export class Terminal implements Disposable {
     this.#pendingLength = 0;
     this.#replay.append(data);
     this.#client?.sendOutput(frame);
+    for (const observer of this.#observers) observer.sendOutput(frame);
     // With no client attached the output still counts as in flight: the pty pauses once the
     // window is full, so nothing a reconnecting client has not acknowledged is ever dropped.
     if (this.#window.sent(seq + data.length) && !this.#exited) this.#pty.pause();
@@ -132,22 +148,36 @@ export class Terminal implements Disposable {
 
   /** Sends the replayed chunks to the attached client, in frames of up to MAX_OUTPUT_FRAME, and counts them in flight. */
   replay(replay: Replay): void {
-    let group: Uint8Array[] = [];
-    let groupSeq = replay.from;
-    let groupLength = 0;
-    const flush = () => {
-      if (groupLength > 0) this.#client?.sendOutput(encodeOutputFrame(groupSeq, group));
-      group = [];
-      groupLength = 0;
-    };
-    for (const chunk of replay.chunks) {
-      if (groupLength > 0 && groupLength + chunk.data.length > MAX_OUTPUT_FRAME) flush();
-      if (groupLength === 0) groupSeq = chunk.seq;
-      group.push(chunk.data);
-      groupLength += chunk.data.length;
-    }
-    flush();
+    for (const frame of outputFrames(replay)) this.#client?.sendOutput(frame);
     if (this.#window.sent(this.#replay.end) && !this.#exited) this.#pty.pause();
+  }
+
+  /**
+   * Adds a read-only watcher: it is told where its output starts, gets what the replay buffer
+   * holds from its earliest byte, then every new frame. It never holds the pty back: output it
+   * has not read is the observer's to bound. Disposing the result removes it quietly.
+   */
+  observe(observer: TerminalObserver): Disposable {
+    if (this.#exited) {
+      observer.ended('The shell exited.');
+      return toDisposable(() => {});
+    }
+    this.#sendPending(); // what was read before now belongs to the replay, not to the next frame
+    const replay = this.#replay.since(0);
+    observer.start(replay.from);
+    for (const frame of outputFrames(replay)) observer.sendOutput(frame);
+    this.#observers.add(observer);
+    return toDisposable(() => this.#observers.delete(observer));
+  }
+
+  get observers(): number {
+    return this.#observers.size;
+  }
+
+  #endObservers(reason: string): void {
+    const observers = [...this.#observers];
+    this.#observers.clear();
+    for (const observer of observers) observer.ended(reason);
   }
 
   detach(client: TerminalClient): boolean {
@@ -210,6 +240,7 @@ export class Terminal implements Disposable {
   dispose(): void {
     this.#store.dispose();
     this.#client = null;
+    this.#endObservers('The session ended.');
     if (this.#exited) return;
     try {
       this.#pty.kill();
@@ -217,4 +248,25 @@ export class Terminal implements Disposable {
       // The process exited between the check and the kill; nothing left to stop.
     }
   }
+}
+
+/** A replay's chunks as output frames of up to MAX_OUTPUT_FRAME bytes each. */
+function outputFrames(replay: Replay): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let group: Uint8Array[] = [];
+  let groupSeq = replay.from;
+  let groupLength = 0;
+  const flush = () => {
+    if (groupLength > 0) frames.push(encodeOutputFrame(groupSeq, group));
+    group = [];
+    groupLength = 0;
+  };
+  for (const chunk of replay.chunks) {
+    if (groupLength > 0 && groupLength + chunk.data.length > MAX_OUTPUT_FRAME) flush();
+    if (groupLength === 0) groupSeq = chunk.seq;
+    group.push(chunk.data);
+    groupLength += chunk.data.length;
+  }
+  flush();
+  return frames;
 }

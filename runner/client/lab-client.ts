@@ -251,6 +251,28 @@ export class LabClient {
     return () => this.#topologyListeners.delete(listener);
   }
 
+  /** Workshop mode: tells the runner a block ended (as the learner's page does). */
+  outcome(page: string, block: string, outcome: 'passed' | 'failed' | 'stopped', exitCode: number | null): void {
+    this.send({ type: 'outcome', page, block, outcome, exitCode });
+  }
+
+  /** Workshop mode: tells the runner where the learner reads. */
+  location(page: string, section: string | null): void {
+    this.send({ type: 'location', page, section });
+  }
+
+  /** Every message of `type` received so far, oldest first. */
+  messagesOf<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.messages.filter((m) => m.type === type) as Extract<ServerMessage, { type: T }>[];
+  }
+
+  /** Resolves with the first message of `type` received from now on, or already received, that `matches`. */
+  async messageWhere<T extends ServerMessage['type']>(type: T, matches: (message: Extract<ServerMessage, { type: T }>) => boolean, timeoutMs = 90_000): Promise<Extract<ServerMessage, { type: T }>> {
+    const find = () => this.messagesOf(type).find(matches);
+    await this.until(() => find() !== undefined, timeoutMs, `a ${type} message that matches`);
+    return find() as Extract<ServerMessage, { type: T }>;
+  }
+
   /** Resolves with the first message of `type` (already received or still to come). */
   async message<T extends ServerMessage['type']>(type: T, timeoutMs = 90_000): Promise<Extract<ServerMessage, { type: T }>> {
     await this.until(() => this.messages.some((m) => m.type === type), timeoutMs, `a ${type} message`);

@@ -10,6 +10,7 @@
  * with a warning and the limits are Docker's alone (see the README).
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 
@@ -68,6 +69,21 @@ export class CgroupFences {
       } catch {
         // Not there, or still in use: the next sweep tries again.
       }
+    }
+  }
+
+  /**
+   * The memory a fenced sandbox uses now (cgroup v2 memory.current, v1 memory.usage_in_bytes: page
+   * cache included, as the limit counts it); null without a fence, or once it is gone.
+   */
+  async memoryBytes(sandbox: string): Promise<number | null> {
+    if (!this.#usable) return null;
+    const file = this.#v2 ? join(ROOT, FENCES, sandbox, 'memory.current') : join(ROOT, 'memory', FENCES, sandbox, 'memory.usage_in_bytes');
+    try {
+      const value = Number((await readFile(file, 'utf8')).trim());
+      return Number.isSafeInteger(value) && value >= 0 ? value : null;
+    } catch {
+      return null; // the sandbox (and its fence) went away between the question and the read
     }
   }
 

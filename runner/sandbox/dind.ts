@@ -204,7 +204,7 @@ export class DindProvider implements SandboxProvider {
       await this.#waitReady(container, logs);
       const init = this.#attach.kind === 'direct' ? await namespaceInit(container) : null;
       this.#log.info('sandbox ready', { sandbox: name, ms: Date.now() - started });
-      return new DindSandbox(container, name, this.#log, () => this.#fences.remove(name), init);
+      return new DindSandbox(container, name, this.#log, { unfence: () => this.#fences.remove(name), memoryBytes: () => this.#fences.memoryBytes(name) }, init);
     } catch (error) {
       if (container) await removeContainer(container, this.#log);
       this.#fences.remove(name);
@@ -321,17 +321,21 @@ class DindSandbox implements Sandbox {
   readonly name: string;
   readonly #container: Docker.Container;
   readonly #log: Logger;
-  readonly #unfence: () => void;
+  readonly #fence: { unfence(): void; memoryBytes(): Promise<number | null> };
   /** Where the direct attach path enters; null: terminals go through `docker exec`. */
   readonly #init: NamespaceInit | null;
   #disposed: Promise<void> | null = null;
 
-  constructor(container: Docker.Container, name: string, log: Logger, unfence: () => void, init: NamespaceInit | null) {
+  constructor(container: Docker.Container, name: string, log: Logger, fence: { unfence(): void; memoryBytes(): Promise<number | null> }, init: NamespaceInit | null) {
     this.#container = container;
     this.name = name;
     this.#log = log;
-    this.#unfence = unfence;
+    this.#fence = fence;
     this.#init = init;
+  }
+
+  memoryBytes(): Promise<number | null> {
+    return this.#disposed ? Promise.resolve(null) : this.#fence.memoryBytes();
   }
 
   shell(): ShellCommand {
@@ -356,7 +360,7 @@ class DindSandbox implements Sandbox {
   }
 
   dispose(): Promise<void> {
-    this.#disposed ??= removeContainer(this.#container, this.#log).then(this.#unfence);
+    this.#disposed ??= removeContainer(this.#container, this.#log).then(() => this.#fence.unfence());
     return this.#disposed;
   }
 

@@ -33,6 +33,7 @@ export class HostProvider implements SandboxProvider {
       },
       exec: (argv, options) => execHere(argv, options),
       alive: () => pingEngine(docker).then(() => true, () => false),
+      memoryBytes: async () => null, // the machine's own: no share of it is this reader's
       dispose: async () => {},
     };
   }

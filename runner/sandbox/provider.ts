@@ -42,6 +42,11 @@ export interface Sandbox {
    * Rejects only when it could not be run at all.
    */
   exec(argv: string[], options: ExecOptions): Promise<ExecResult>;
+  /**
+   * What the sandbox holds in memory now, in bytes (its cgroup's count: the workshop board shows
+   * it); null when that cannot be told (the host provider, a sandbox without a fence).
+   */
+  memoryBytes(): Promise<number | null>;
   /** True while the sandbox can still run shells (its container runs, its engine answers). */
   alive(): Promise<boolean>;
   /** Removes the sandbox and everything it holds. Idempotent. */

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The README's commands land here:
 #   npm start [-- runner flags]   installs what is missing, builds the site, starts it with a live runner
+#   npm run workshop -- --name N  the same in workshop mode (--workshop): learners join by link, a facilitator's board
 #   npm test                      installs what is missing, type-checks, lints, runs the whole suite
 #   npm run doctest [-- WORD…]    installs what is missing, runs every page's blocks and checks their recordings
 #   npm run record [-- WORD…]     the same, and rewrites the recordings (content/recordings/)
 #   npm run bench [-- flags]      installs what is missing, runs the benchmarks against WeTTY and a floor
-# Each step skips what is already there: Node 22, npm packages, the Docker engine, the lab images,
+# Each step skips what is already there: Node >= 22.13 (node:sqlite), npm packages, the Docker engine, the lab images,
 # Chromium (tests only).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,7 +48,12 @@ build_site() {
 case "$mode" in
   start)
     build_site
-    exec node runner/main.ts --site-dir dist "$@"
+    # node:sqlite (the workshop's store) is still marked experimental in Node 22: no warning at each start.
+    exec node --disable-warning=ExperimentalWarning runner/main.ts --site-dir dist "$@"
+    ;;
+  workshop)
+    build_site
+    exec node --disable-warning=ExperimentalWarning runner/main.ts --site-dir dist --workshop "$@"
     ;;
   test)
     LAB_CHROMIUM=$(bash "$here/ensure-chromium.sh")
@@ -76,6 +82,6 @@ case "$mode" in
     exec node runner/doctest/main.ts --record "$@"
     ;;
   *)
-    die "usage: run.sh start|test|doctest|record|bench"
+    die "usage: run.sh start|workshop|test|doctest|record|bench"
     ;;
 esac

@@ -16,31 +16,11 @@
  */
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './handshake.ts';
+import { CREDENTIAL, LEARNER_ID, MAX_BROADCAST_CHARS } from './workshop-constants.ts';
 
-/** HTTP: join the workshop (POST, JSON JoinRequest; answers JoinResponse or JoinRefusal). */
-export const JOIN_PATH = '/lab/workshop/join';
-/** HTTP: every block outcome as CSV (GET, facilitator token as a Bearer token). */
-export const EXPORT_PATH = '/lab/workshop/export.csv';
-/** WebSocket: the facilitator's board or one mirror per socket (facilitator token as `lab.token.<t>`). */
-export const FACILITATOR_WS_PATH = '/lab/workshop/ws';
-/** Site pages (under each locale's prefix: `/workshop/join/`, `/en/workshop/join/`). */
-export const JOIN_PAGE = 'workshop/join/';
-export const BOARD_PAGE = 'workshop/board/';
-/** Fragment keys the printed links carry (the page keeps the value and drops it from the address bar). */
-export const JOIN_FRAGMENT = 'join';
-export const FACILITATOR_FRAGMENT = 'facilitator';
-
-/** Largest join request body, in bytes. */
-export const MAX_JOIN_BODY_BYTES = 4 * 1024;
-/** A display name, after trimming: 1 to 40 characters, no control characters. Plain text everywhere. */
-export const MAX_NAME_CHARS = 40;
-/** A broadcast: 1 to 500 characters. */
-export const MAX_BROADCAST_CHARS = 500;
-
-/** Tokens and credentials are base64url. A learner id is 16 characters; a credential is the id then a 32-character secret. */
-export const LEARNER_ID = /^[A-Za-z0-9_-]{16}$/;
-export const CREDENTIAL = /^[A-Za-z0-9_-]{48}$/;
-export const LEARNER_ID_CHARS = 16;
+// The paths, limits, formats and the name check live apart from the schemas (workshop-constants.ts):
+// the join page imports them without pulling zod into its script. Re-exported, so one import serves.
+export * from './workshop-constants.ts';
 
 const learnerId = z.string().regex(LEARNER_ID, 'a learner id is 16 characters of A-Z a-z 0-9 _ -');
 const token = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'a token is 16 to 128 characters of A-Z a-z 0-9 _ -');
@@ -52,15 +32,6 @@ export const blockId = z.string().regex(/^[0-9a-f]{12}(-[0-9]{1,3})?$/, 'a block
 /** A section: the id of the heading the reader is under (null above the first heading). */
 const section = z.string().regex(/^[^\u0000-\u001f\u007f]{1,200}$/u).nullable();
 export const outcomeKind = z.enum(['passed', 'failed', 'stopped']);
-
-/** Trims a display name and says whether it may be used; the reason is English. */
-export function checkDisplayName(raw: string): { ok: true; name: string } | { ok: false; reason: string } {
-  const name = raw.trim();
-  if (name.length === 0) return { ok: false, reason: 'A display name is needed.' };
-  if ([...name].length > MAX_NAME_CHARS) return { ok: false, reason: `A display name is at most ${MAX_NAME_CHARS} characters.` };
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(name)) return { ok: false, reason: 'A display name cannot hold control characters or line breaks.' };
-  return { ok: true, name };
-}
 
 // ---- HTTP: joining ----------------------------------------------------------------------------
 

@@ -29,6 +29,13 @@ import {
   type ServerMessage,
   type TopologySnapshot,
 } from '../protocol/wire.ts';
+
+type QueuedMessage = Extract<ServerMessage, { type: 'queued' }>;
+/** Workshop mode: who the learner is and their progress, sent after each welcome. */
+export type LearnerMessage = Extract<ServerMessage, { type: 'learner' }>;
+export type BroadcastMessage = Extract<ServerMessage, { type: 'broadcast' }>;
+/** Workshop mode: what the learner's page reports on the lab socket. */
+export type LearnerReport = Extract<ClientMessage, { type: 'outcome' | 'location' }>;
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { EarlyHandover } from './early-socket.ts';
 import type { SessionMemory } from './lab-storage.ts';
@@ -52,6 +59,8 @@ const MAX_PENDING_INPUT = 16 * 1024;
 export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'preparing'; stage: PrepareStage }
+  /** Workshop mode: no sandbox yet, a place in the room's queue (the socket stays open). */
+  | { kind: 'queued'; reason: QueuedMessage['reason']; position: number; of: number; retryAfter: number | null }
   | { kind: 'live'; provider: 'dind' | 'host' }
   /** `delayMs` until the next attempt; 0 while an attempt is under way. */
   | { kind: 'reconnecting'; attempt: number; delayMs: number }
@@ -98,18 +107,23 @@ export interface ConnectionEvents {
   topology(snapshot: TopologySnapshot, n: number): void;
   /** Collecting one failed; the terminal goes on. */
   topologyFailed(message: string): void;
+  /** Workshop mode, after each welcome; `resumed` is that welcome's (false: a new sandbox). */
+  learner(message: LearnerMessage, resumed: boolean): void;
+  broadcast(message: BroadcastMessage): void;
 }
 
 type Listeners = { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> };
 
 export class LabConnection {
   readonly #options: ConnectionOptions;
-  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set(), topology: new Set(), topologyFailed: new Set() };
+  readonly #listeners: Listeners = { state: new Set(), output: new Set(), discontinuity: new Set(), topology: new Set(), topologyFailed: new Set(), learner: new Set(), broadcast: new Set() };
   #state: ConnectionState = { kind: 'connecting' };
   #ws: WebSocket | null = null;
   /** Set once the current socket's fate is decided by a message (ended, error), not by its close. */
   #settled = false;
   #welcomed = false;
+  /** The last welcome's `resumed`, handed on with the `learner` message that follows it. */
+  #resumed = false;
   /** A socket of this connection was let in at least once: later drops are worth retrying. */
   #everOpened = false;
   #sessionId: string | null;
@@ -189,6 +203,11 @@ export class LabConnection {
     if (this.#watchTopology === on) return;
     this.#watchTopology = on;
     if (this.#welcomed) this.#send({ type: 'watch-topology', on });
+  }
+
+  /** Workshop mode: a block's outcome or where the learner reads; false when no session is live to take it. */
+  report(message: LearnerReport): boolean {
+    return this.#welcomed && this.#send(message);
   }
 
   resize(cols: number, rows: number): void {
@@ -294,11 +313,19 @@ export class LabConnection {
         return this.#emit('topology', message.snapshot, message.n);
       case 'topology-failed':
         return this.#emit('topologyFailed', message.message);
+      case 'queued':
+        if (!this.#welcomed) this.#setState({ kind: 'queued', reason: message.reason, position: message.position, of: message.of, retryAfter: message.retryAfter });
+        return;
+      case 'learner':
+        return this.#emit('learner', message, this.#resumed);
+      case 'broadcast':
+        return this.#emit('broadcast', message);
     }
   }
 
   #onWelcome(welcome: Extract<ServerMessage, { type: 'welcome' }>): void {
     this.#welcomed = true;
+    this.#resumed = welcome.resumed;
     this.#attempt = 0;
     this.#sessionId = welcome.sessionId;
     this.#options.memory.set(welcome.sessionId);
@@ -466,7 +493,8 @@ function failureFor(code: ErrorCode): FailureKind {
     case 'terminal-limit':
     case 'input-overflow': // handled before; a reconnect, not a failure
     case 'internal':
-    case 'workshop-ended': // TODO(workshop page): its own state
+    case 'workshop-ended':
+      return 'workshop-ended';
     case 'not-found':
       return 'internal';
   }

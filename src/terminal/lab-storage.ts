@@ -2,14 +2,18 @@
  * What the page remembers about the lab, and where the runner is. Small and free of the protocol
  * module (and so of zod): the eager scripts import it, before any terminal code is loaded.
  *
- *   token    localStorage   the runner's shared secret, handed over once in `#lab-token=...`
+ *   token    localStorage   the runner's shared secret, handed over once in `#lab-token=...`;
+ *                           in a workshop, the learner's credential (the join page puts it there)
+ *   learner  localStorage   in a workshop: who joined on this browser (id, name, workshop)
  *   page     sessionStorage this tab's session on a page: its id, the terminals open in it and how
  *                           each runnable block ended, so a reload resumes all of them
  *   dock     localStorage   the docked terminal's height and whether it is collapsed
  *   reader   localStorage   whether the terminal runs in xterm's screen reader mode
  */
 
-const TOKEN_KEY = 'docker-network-lab:token';
+/** Exported for src/workshop/learner/learner-storage.ts, which writes them (the join page). */
+export const TOKEN_KEY = 'docker-network-lab:token';
+export const LEARNER_KEY = 'docker-network-lab:learner';
 const PAGE_KEY_PREFIX = 'docker-network-lab:page:';
 const DOCK_KEY = 'docker-network-lab:dock';
 const SCREEN_READER_KEY = 'docker-network-lab:screen-reader';
@@ -26,21 +30,52 @@ export function runnerUrl(configured: string, wsPath: string, page: Location): s
 }
 
 /**
- * Moves a token given in the URL fragment (`#lab-token=...`, the link `npm start` prints) into
- * localStorage and removes it from the address bar, so it is neither bookmarked nor shared.
+ * Takes `key` out of the URL fragment (a token a printed link carries) and out of the address bar,
+ * so it is neither bookmarked nor shared; null when the fragment has no such key.
  */
-export function captureToken(page: Location, history: History): void {
+export function takeFragment(page: Location, history: History, key: string): string | null {
   const fragment = new URLSearchParams(page.hash.slice(1));
-  const token = fragment.get(TOKEN_FRAGMENT);
-  if (token === null) return;
-  if (token) writeStorage('local', TOKEN_KEY, token);
-  fragment.delete(TOKEN_FRAGMENT);
+  const value = fragment.get(key);
+  if (value === null) return null;
+  fragment.delete(key);
   const rest = fragment.toString();
   history.replaceState(history.state, '', `${page.pathname}${page.search}${rest ? `#${rest}` : ''}`);
+  return value;
+}
+
+/**
+ * Moves a token given in the URL fragment (`#lab-token=...`, the link `npm start` prints) into
+ * localStorage. A runner's own token replaces a workshop learner's credential, and the learner with it.
+ */
+export function captureToken(page: Location, history: History): void {
+  const token = takeFragment(page, history, TOKEN_FRAGMENT);
+  if (!token) return;
+  writeStorage('local', TOKEN_KEY, token);
+  removeStorage('local', LEARNER_KEY);
 }
 
 export function readToken(): string | null {
   return readStorage('local', TOKEN_KEY);
+}
+
+/** Who joined a workshop on this browser (the join page writes it with the credential). */
+export interface LearnerRecord {
+  id: string;
+  name: string;
+  workshop: { name: string; endsAt: number };
+}
+
+/**
+ * The learner this browser joined as, while the lab token is still that learner's credential (it
+ * starts with the learner's id); null outside a workshop.
+ */
+export function readLearner(): LearnerRecord | null {
+  try {
+    const learner = JSON.parse(readStorage('local', LEARNER_KEY) ?? 'null') as LearnerRecord | null;
+    return learner && typeof learner.id === 'string' && readToken()?.startsWith(learner.id) ? learner : null;
+  } catch {
+    return null; // not written by this site: no learner
+  }
 }
 
 /** The session this tab holds on one terminal, remembered across reloads. */

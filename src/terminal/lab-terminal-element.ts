@@ -15,7 +15,7 @@ import { DisposableStore, MutableDisposable, toDisposable } from '../common/life
 import { listen, timeout } from './dom-lifecycle.ts';
 import { EarlySocket } from './early-socket.ts';
 import type { LabTerminalController, LabTerminalEventMap, PanelParts, PanelState } from './lab-terminal.ts';
-import { captureToken, PageMemory, readDockLayout, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
+import { captureToken, PageMemory, readDockLayout, readLearner, readScreenReaderMode, readToken, runnerUrl, writeDockLayout, writeScreenReaderMode } from './lab-storage.ts';
 import type { UiStrings } from './strings.ts';
 import type { BlockTerminal } from './terminal-api.ts';
 import type { NetworkPanel } from '../topology/network-panel.ts';
@@ -61,7 +61,8 @@ export class LabTerminalElement extends HTMLElement {
     // The Head script normally took it already; a page opened on this URL must not depend on order.
     captureToken(location, history);
     if (!this.#wiring.value) this.#wire();
-    if (this.memory.session) this.#startFromPanel(false);
+    // A workshop learner's page connects at once: it reports where they read, shows their progress.
+    if (this.memory.session || readLearner()) this.#startFromPanel(false);
     else this.recheck();
   }
 
@@ -464,6 +465,7 @@ declare global {
     'lab-mark': LabTerminalEventMap['lab-mark'];
     'lab-session': LabTerminalEventMap['lab-session'];
     'lab-tab': LabTerminalEventMap['lab-tab'];
+    'lab-block-end': LabTerminalEventMap['lab-block-end'];
   }
 }
 

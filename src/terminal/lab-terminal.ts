@@ -12,6 +12,8 @@ import type { ShellMark } from '../protocol/shell-marks.ts';
 import type { TopologySnapshot } from '../protocol/topology.ts';
 import { listen, timeout } from './dom-lifecycle.ts';
 import type { ConnectionState } from './connection.ts';
+import type { LearnerPage } from '../workshop/learner/learner-page.ts';
+import type { BlockEnd } from '../workshop/learner/outcome.ts';
 import type { EarlyHandover } from './early-socket.ts';
 import type { PageMemory } from './lab-storage.ts';
 import { terminalStrings, type FailureKind, type TerminalStrings, type UiStrings } from './strings.ts';
@@ -22,7 +24,7 @@ import { LabTerminalTab } from './terminal-tab.ts';
 const MAIN = 'main';
 
 /** Values of the panel's `data-state` attribute; tests and styles key on them. */
-export type PanelState = 'idle' | 'offline' | 'connecting' | 'preparing' | 'live' | 'reconnecting' | 'ended' | 'error';
+export type PanelState = 'idle' | 'offline' | 'connecting' | 'preparing' | 'queued' | 'live' | 'reconnecting' | 'ended' | 'error';
 
 /** The parts of the panel the component renders (see LabTerminal.astro). */
 export interface PanelParts {
@@ -69,6 +71,8 @@ export interface LabTerminalEventMap {
   'lab-session': CustomEvent<{ sessionId: string; fresh: boolean }>;
   /** A terminal's tab was selected (by the reader or by a block that runs in it). */
   'lab-tab': CustomEvent<{ terminal: string }>;
+  /** Dispatched by the blocks' controls when a block's run ended (workshop mode reports it). */
+  'lab-block-end': CustomEvent<BlockEnd>;
 }
 
 /** How long the Reset button waits for its confirming second click. */
@@ -98,6 +102,13 @@ export class LabTerminalController {
   readonly #announceFrame = this.#store.add(new MutableDisposable());
   #focusWhenLive: boolean;
   #screenReaderMode: boolean;
+  /**
+   * Workshop mode's part of the page (src/workshop/learner/, a chunk of its own), loaded when the
+   * runner first says this is a workshop (a `learner` or `queued` message, or its end).
+   */
+  #learner: Promise<LearnerPage> | null = null;
+  /** The workshop has ended: nothing connects again. */
+  #over = false;
 
   constructor(parts: PanelParts, options: MountOptions) {
     this.#parts = parts;
@@ -114,6 +125,10 @@ export class LabTerminalController {
     this.#store.add(listen(parts.reset, 'click', () => this.#resetClicked()));
     this.#store.add(listen(parts.noticeAction, 'click', () => this.#connectAgain()));
     this.#store.add(listen(parts.tabs, 'keydown', (event) => this.#tabKey(event)));
+    const connection = this.#main.connection;
+    this.#store.add(toDisposable(connection.on('learner', (message, resumed) => void this.#workshop().then((page) => page.learner(message, resumed)))));
+    this.#store.add(toDisposable(connection.on('broadcast', (message) => void this.#workshop().then((page) => page.broadcast(message)))));
+    this.#store.add(listen(parts.root, 'lab-block-end', (event: LabTerminalEventMap['lab-block-end']) => void this.#learner?.then((page) => page.blockEnded(event.detail))));
     this.#main.connect();
   }
 
@@ -135,6 +150,7 @@ export class LabTerminalController {
    * after the sandbox timed out starts a new one.
    */
   reconnect(): void {
+    if (this.#over) return;
     const kind = this.#main.connection.state.kind;
     if (kind === 'ended' || kind === 'failed') this.#main.connect();
   }
@@ -211,6 +227,7 @@ export class LabTerminalController {
 
   dispose(): void {
     this.#disarmReset();
+    void this.#learner?.then((page) => page.dispose());
     this.#store.dispose();
     this.#tabs.clear();
     this.#tabListeners.clear();
@@ -303,13 +320,42 @@ export class LabTerminalController {
     for (const tab of this.#tabs.values()) if (tab.wanted) tab.connect();
   }
 
+  /** Workshop mode's chunk, loaded once; a failed load is tried again on the next message. */
+  #workshop(): Promise<LearnerPage> {
+    this.#learner ??= import('../workshop/learner/learner-page.ts').then(
+      (module) => {
+        const page = module.mountLearner({
+          root: this.#parts.root,
+          strings: this.#options.strings,
+          report: (message) => this.#main.connection.report(message),
+          state: () => this.#main.connection.state,
+        });
+        this.#store.add(page);
+        return page;
+      },
+      (error: unknown) => {
+        this.#learner = null;
+        throw error;
+      },
+    );
+    return this.#learner;
+  }
+
   #showState(state: ConnectionState): void {
     const t = this.#strings;
+    // Once the workshop's chunk is there it follows every state (its queue and end messages).
+    if (state.kind === 'queued' || (state.kind === 'ended' && state.reason === 'workshop-ended') || (state.kind === 'failed' && state.failure === 'workshop-ended')) void this.#workshop().catch(() => {
+      // The chunk could not load: the dock still says what happened, in its own words.
+    });
+    void this.#learner?.then((page) => page.state(state));
     switch (state.kind) {
       case 'connecting':
         return this.#setPanelState('connecting', this.#resetting ? t.state.resetting : t.state.connecting);
       case 'preparing':
         return this.#setPanelState('preparing', t.state.preparing(state.stage));
+      case 'queued':
+        // The workshop's chunk words the place in the queue (its notice); until it has loaded, this.
+        return this.#setPanelState('queued', t.state.connecting);
       case 'live':
         this.#resetting = false;
         this.#setPanelState('live', t.state.live(state.provider));
@@ -323,10 +369,16 @@ export class LabTerminalController {
         return this.#setPanelState('reconnecting', t.state.reconnecting(Math.round(state.delayMs / 100) / 10));
       case 'ended':
         this.#resetting = false;
+        this.#over ||= state.reason === 'workshop-ended';
         this.#setPanelState('ended', t.ended(state.reason, state.exitCode), t.state.ended);
-        return this.#showNotice(t.ended(state.reason, state.exitCode), t.newSandbox);
+        return this.#showNotice(t.ended(state.reason, state.exitCode), this.#over ? null : t.newSandbox);
       case 'failed': {
         this.#resetting = false;
+        if (state.failure === 'workshop-ended') {
+          this.#over = true;
+          this.#setPanelState('ended', t.failure[state.failure], t.state.ended);
+          return this.#showNotice(t.failure[state.failure], null);
+        }
         const message = t.failure[state.failure];
         const detail = state.detail && ['sandbox-failed', 'internal', 'incompatible'].includes(state.failure) ? ` (${state.detail})` : '';
         this.#setPanelState('error', message + detail, t.state.error, state.failure);
@@ -349,10 +401,11 @@ export class LabTerminalController {
     if (changed) root.dispatchEvent(new CustomEvent('lab-state', { detail: { state, failure }, bubbles: true }));
   }
 
-  /** Shows what ended or failed, with a button that connects again (a new session after an end). */
-  #showNotice(text: string, action: string): void {
+  /** Shows what ended or failed, with a button that connects again (a new session after an end), or none. */
+  #showNotice(text: string, action: string | null): void {
     setRichText(this.#parts.noticeText, text);
-    this.#parts.noticeAction.textContent = action;
+    this.#parts.noticeAction.textContent = action ?? '';
+    this.#parts.noticeAction.hidden = action === null;
     this.#parts.notice.hidden = false;
   }
 
@@ -382,6 +435,7 @@ export class LabTerminalController {
   }
 
   #connectAgain(): void {
+    if (this.#over) return;
     this.#focusWhenLive = true;
     this.#main.connect();
   }

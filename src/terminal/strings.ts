@@ -25,6 +25,7 @@ export type FailureKind =
   | 'sandbox-failed'
   | 'load-failed' // the terminal's own code could not be loaded
   | 'incompatible' // the runner sent something this page does not understand
+  | 'workshop-ended' // workshop mode: the workshop has ended, nothing new starts
   | 'internal';
 
 export interface TerminalStrings {
@@ -84,6 +85,8 @@ export interface TerminalStrings {
 export function terminalStrings(strings: UiStrings): TerminalStrings {
   const s = (key: string, values?: Record<string, string | number>) => format(strings[`lab.terminal.${key}`] ?? `lab.terminal.${key}`, values);
   const failures: FailureKind[] = ['unreachable', 'lost', 'replaced', 'session-gone', 'capacity', 'engine-unavailable', 'sandbox-failed', 'load-failed', 'incompatible', 'internal'];
+  // `workshop-ended` says what the session's end for that reason says.
+  const failure = Object.fromEntries([...failures.map((kind) => [kind, s(`failure.${kind}`)]), ['workshop-ended', s('ended.workshop-ended')]]) as Record<FailureKind, string>;
   return {
     title: s('title'),
     mainTab: s('mainTab'),
@@ -121,7 +124,7 @@ export function terminalStrings(strings: UiStrings): TerminalStrings {
       if (reason !== 'exit') return s(`ended.${reason}`);
       return exitCode === null || exitCode === 0 ? s('ended.exit') : s('ended.exitStatus', { code: exitCode });
     },
-    failure: Object.fromEntries(failures.map((kind) => [kind, s(`failure.${kind}`)])) as Record<FailureKind, string>,
+    failure,
     offline: s('offline'),
     note: {
       trimmed: s('note.trimmed'),

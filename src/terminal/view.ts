@@ -63,6 +63,11 @@ export interface ViewOptions {
   screenReaderMode?: boolean;
   /** Ctrl+M switched what Tab does: true when Tab now leaves the terminal. */
   onTabMode?: (leaves: boolean) => void;
+  /**
+   * Shows output only (the facilitator's mirror of a learner's terminal): xterm takes no input
+   * (`disableStdin`) and leaves every key to the browser, so Tab and Esc move focus as anywhere else.
+   */
+  readOnly?: boolean;
 }
 
 export class TerminalView {
@@ -91,6 +96,7 @@ export class TerminalView {
       scrollback: SCROLLBACK_LINES,
       theme: THEME,
       screenReaderMode: options.screenReaderMode ?? false,
+      disableStdin: options.readOnly ?? false,
     }));
     this.#store.add(this.#fitFrame);
     this.#store.add(this.#resizeTimer);
@@ -105,7 +111,7 @@ export class TerminalView {
     const textarea = this.#term.textarea;
     textarea?.setAttribute('aria-label', options.label);
     if (textarea && options.describedBy) textarea.setAttribute('aria-describedby', options.describedBy);
-    this.#term.attachCustomKeyEventHandler((event) => this.#key(event, options.onTabMode));
+    this.#term.attachCustomKeyEventHandler(options.readOnly ? () => false : (event) => this.#key(event, options.onTabMode));
     if (textarea) {
       this.#store.add(listen(textarea, 'blur', () => {
         if (this.#tabLeaves) this.#tabLeaves = false; // back in the terminal, Tab completes again

@@ -32,7 +32,7 @@ export interface PageSource {
   id: string;
   body: string;
   title: string;
-  order?: number;
+  order?: number | undefined;
 }
 
 /** The locale folders besides the root (astro.config.mjs `locales`). */

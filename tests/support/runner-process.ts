@@ -20,7 +20,7 @@ export interface RunnerExit {
  * resolves once it exited. One that is still running after `timeoutMs` is stopped and reported.
  */
 export async function runUntilExit(env: Record<string, string>, args: string[] = [], timeoutMs = 60_000): Promise<RunnerExit> {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN, ...args], {
     env: { ...process.env, LAB_TOKEN: 'test-token-0123456789abcdef', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -84,7 +84,7 @@ test('all problems are listed at once', () => {
 test('unknown flags and flags without values are refused by name', () => {
   assert.equal(
     errorOf({}, ['--prot', '1']),
-    'Unknown option --prot. Options: --host, --port, --origins, --hosts, --token, --provider, --allow-host-provider, --site-dir, --max-sessions, --max-terminals, --idle-timeout, --max-lifetime, --reconnect-grace, --warm-sandboxes, --sandbox-memory, --sandbox-disk, --sandbox-pids, --sandbox-cpus, --sandbox-image',
+    'Unknown option --prot. Options: --host, --port, --origins, --hosts, --token, --provider, --allow-host-provider, --site-dir, --max-sessions, --max-terminals, --idle-timeout, --max-lifetime, --reconnect-grace, --warm-sandboxes, --sandbox-memory, --sandbox-disk, --sandbox-pids, --sandbox-cpus, --sandbox-image, --workshop, --name, --learners, --workshop-duration, --stuck-after, --data-dir',
   );
   assert.equal(errorOf({}, ['--port']), 'Option --port needs a value.');
 });
@@ -96,4 +96,60 @@ test('the host provider is refused on a non-loopback bind unless allowed', () =>
   );
   assert.equal(parse({ LAB_PROVIDER: 'host', LAB_HOST: '0.0.0.0', LAB_ALLOW_HOST_PROVIDER: 'true' }).provider, 'host');
   assert.equal(parse({ LAB_PROVIDER: 'host' }).provider, 'host');
+});
+
+test('no workshop unless asked: workshop is null and the usual defaults hold', () => {
+  const config = parse({});
+  assert.equal(config.workshop, null);
+  assert.equal(config.maxSessions, 50);
+  assert.equal(config.warmSandboxes, 1);
+});
+
+test('workshop mode: --workshop takes no value; the room size, lifetimes and warm pool follow it', () => {
+  const config = parse({}, ['--workshop', '--name', '  Docker networking, room 3 ', '--learners', '30']);
+  assert.deepEqual(config.workshop, { name: 'Docker networking, room 3', learners: 30, duration: 8 * 3600, stuckAfter: 600, dataDir: '.lab/data' });
+  assert.equal(config.maxSessions, 30);
+  assert.equal(config.idleTimeout, 30 * 60);
+  assert.equal(config.maxLifetime, 8 * 3600);
+  assert.equal(config.reconnectGrace, 10 * 60);
+  assert.equal(config.warmSandboxes, 4);
+  // The flag after --workshop is read as a flag, not as its value.
+  assert.equal(parse({}, ['--workshop', '--name', 'x', '--port', '5000']).port, 5000);
+  assert.equal(parse({}, ['--workshop=false']).workshop, null);
+});
+
+test('workshop mode: defaults follow --learners and --workshop-duration; explicit settings still win', () => {
+  const small = parse({ LAB_WORKSHOP: 'true', LAB_WORKSHOP_NAME: 'Room 4', LAB_LEARNERS: '2', LAB_WORKSHOP_DURATION: '3h', LAB_STUCK_AFTER: '5m', LAB_DATA_DIR: '/srv/lab' });
+  assert.deepEqual(small.workshop, { name: 'Room 4', learners: 2, duration: 3 * 3600, stuckAfter: 300, dataDir: '/srv/lab' });
+  assert.equal(small.maxSessions, 2);
+  assert.equal(small.warmSandboxes, 2);
+  assert.equal(small.maxLifetime, 3 * 3600);
+  const explicit = parse({ LAB_IDLE_TIMEOUT: '5m' }, ['--workshop', '--name', 'Room 4', '--max-lifetime', '1h', '--reconnect-grace', '30s', '--warm-sandboxes', '0', '--max-sessions', '30']);
+  assert.deepEqual(
+    [explicit.idleTimeout, explicit.maxLifetime, explicit.reconnectGrace, explicit.warmSandboxes, explicit.maxSessions],
+    [300, 3600, 30, 0, 30],
+  );
+});
+
+test('workshop settings: every bad value gets a message naming the setting', () => {
+  const w = ['--workshop', '--name', 'Room 3'];
+  const cases: [string[], string][] = [
+    [['--workshop'], '- LAB_WORKSHOP_NAME (--name): a workshop needs a name, like --name "Docker networking, room 3"'],
+    [['--workshop', '--name', '   '], '- LAB_WORKSHOP_NAME (--name): must not be empty; got "   "'],
+    [['--workshop', '--name', 'a\tb'], '- LAB_WORKSHOP_NAME (--name): must not hold control characters or line breaks; got "a\\tb"'],
+    [['--workshop', '--name', 'x'.repeat(101)], `- LAB_WORKSHOP_NAME (--name): must be at most 100 characters; got "${'x'.repeat(101)}"`],
+    [[...w, '--learners', '0'], '- LAB_LEARNERS (--learners): must be a whole number from 1 to 500; got "0"'],
+    [[...w, '--learners', '501'], '- LAB_LEARNERS (--learners): must be a whole number from 1 to 500; got "501"'],
+    [[...w, '--workshop-duration', '0'], '- LAB_WORKSHOP_DURATION (--workshop-duration): must be a duration above 0 up to 24 days, like 90s, 10m or 4h; got "0"'],
+    [[...w, '--workshop-duration', '30d'], '- LAB_WORKSHOP_DURATION (--workshop-duration): must be a duration above 0 up to 24 days, like 90s, 10m or 4h; got "30d"'],
+    [[...w, '--stuck-after', 'never'], '- LAB_STUCK_AFTER (--stuck-after): must be a duration above 0 up to 24 days, like 90s, 10m or 4h; got "never"'],
+    [[...w, '--data-dir', ''], '- LAB_DATA_DIR (--data-dir): must be a folder, like .lab/data; got ""'],
+    [['--workshop=maybe'], '- LAB_WORKSHOP (--workshop): must be true or false; got "maybe"'],
+    [[...w, '--learners', '10', '--max-sessions', '50'], "- LAB_MAX_SESSIONS (--max-sessions): in a workshop the room's size is --learners (10); leave --max-sessions out"],
+    [['--name', 'Room 3'], '- LAB_WORKSHOP (--workshop): --name is a workshop setting; add --workshop (npm run workshop) or leave it out'],
+    [['--learners', '3', '--stuck-after', '1m'], '- LAB_WORKSHOP (--workshop): --learners, --stuck-after are workshop settings; add --workshop (npm run workshop) or leave them out'],
+  ];
+  for (const [argv, line] of cases) {
+    assert.equal(errorOf({}, argv), `Invalid runner configuration:\n${line}`, JSON.stringify(argv));
+  }
 });

@@ -16,6 +16,7 @@ function sandboxAnswering(answer: () => Promise<ExecResult>): Sandbox & { argv: 
     argv,
     shell: () => ({ file: 'true', args: [], env: {} }),
     alive: async () => true,
+    memoryBytes: async () => null,
     dispose: async () => {},
     exec: (command) => {
       argv.push(command);

@@ -14,6 +14,8 @@
  * `[data-action="run-above"]` and the status text `[data-part="block-status"]`. The catch-up
  * progress is `lab-terminal [data-part="progress"]` with `data-state` = running | done | failed |
  * stopped. The offline banner is `[data-lab-offline]`.
+ *
+ * Each block's end goes out as a `lab-block-end` event on the dock (workshop mode reports it).
  */
 import { DisposableStore, MutableDisposable, toDisposable, type Disposable } from '../../common/lifecycle.ts';
 import { interval, listen, timeout } from '../../terminal/dom-lifecycle.ts';
@@ -292,6 +294,7 @@ class BlockControls {
     const status: RememberedOutcome = outcome.kind;
     this.#show(block, status, text, title);
     this.#dock.memory.setBlock(block.data.id, status);
+    this.#dock.dispatchEvent(new CustomEvent('lab-block-end', { detail: { block: block.data.id, outcome, expectedExit: block.data.exit } }));
   }
 
   #outcomeText(outcome: BlockOutcome): { text: string; title: string } {
