@@ -23,6 +23,7 @@ export interface CsvOutcome {
 export function outcomesCsv(rows: readonly CsvOutcome[]): string {
   return stringify(
     rows.map((r) => [r.learnerId, r.name, r.page, r.block, r.outcome, r.exitCode, new Date(r.at).toISOString()]),
-    { header: true, columns: [...CSV_COLUMNS], escape_formulas: true },
+    // The byte order mark makes spreadsheet apps (Excel) read the file as UTF-8: Chinese names stay legible.
+    { bom: true, header: true, columns: [...CSV_COLUMNS], escape_formulas: true },
   );
 }

@@ -47,6 +47,8 @@ export function workshopHttp(record: WorkshopRecord, options: WorkshopHttpOption
     const allowed = origin !== undefined && options.origins.includes(origin);
     if (allowed) {
       res.setHeader('Access-Control-Allow-Origin', origin);
+      // A page on another origin reads how long to wait (429) and the export's file name.
+      res.setHeader('Access-Control-Expose-Headers', 'Retry-After, Content-Disposition');
     }
     res.setHeader('Vary', 'Origin');
     const isJoin = path === JOIN_PATH;
@@ -131,7 +133,6 @@ export function workshopHttp(record: WorkshopRecord, options: WorkshopHttpOption
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${csvFileName(record.summary.name)}"`);
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Disposition');
     res.setHeader('Content-Length', Buffer.byteLength(csv));
     res.end(req.method === 'HEAD' ? undefined : csv);
   }

@@ -14,7 +14,7 @@ test('one row per outcome under a header; exit codes as numbers, none as empty; 
       { learnerId: 'AAAAAAAAAAAAAAAA', name: 'Ana', page: 'docker-network', block: '0123456789ab', outcome: 'failed', exitCode: 1, at: AT },
       { learnerId: 'AAAAAAAAAAAAAAAA', name: 'Ana', page: 'docker-network', block: '0123456789ab', outcome: 'stopped', exitCode: null, at: AT + 1500 },
     ]),
-    'learner_id,name,page,block,outcome,exit_code,at\n' +
+    '\ufefflearner_id,name,page,block,outcome,exit_code,at\n' +
       'AAAAAAAAAAAAAAAA,Ana,docker-network,0123456789ab,failed,1,2026-12-01T09:30:00.000Z\n' +
       'AAAAAAAAAAAAAAAA,Ana,docker-network,0123456789ab,stopped,,2026-12-01T09:30:01.500Z\n',
   );
@@ -54,7 +54,7 @@ test("the record's export holds every attempt of every learner, oldest first, wi
   record.recordOutcome(a, 'docker-network', '0123456789ab', 'passed', 0);
   assert.equal(
     record.exportCsv(),
-    'learner_id,name,page,block,outcome,exit_code,at\n' +
+    '\ufefflearner_id,name,page,block,outcome,exit_code,at\n' +
       `${a},'=cmd|calc,docker-network,0123456789ab,failed,127,2026-12-01T09:30:00.000Z\n` +
       `${b},Bo,redis-cluster,ba9876543210,passed,0,2026-12-01T09:30:01.000Z\n` +
       `${a},'=cmd|calc,docker-network,0123456789ab,passed,0,2026-12-01T09:30:02.000Z\n`,

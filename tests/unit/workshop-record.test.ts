@@ -383,5 +383,5 @@ test('after the end the record stays as it was: outcomes, locations and activity
   record.recordActivity(ana.learner);
   const [learner] = board(record, new FakeLive(), clock.t).learners;
   assert.deepEqual([learner?.blocks, learner?.page, learner?.lastActivity], [[], null, null]);
-  assert.equal(record.exportCsv(), 'learner_id,name,page,block,outcome,exit_code,at\n');
+  assert.equal(record.exportCsv(), '\ufefflearner_id,name,page,block,outcome,exit_code,at\n');
 });
