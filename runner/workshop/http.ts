@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { EXPORT_PATH, JOIN_PATH, MAX_JOIN_BODY_BYTES, joinRequest, type JoinRefusal } from '../../src/protocol/wire.ts';
+import { decodeJoinRequest, EXPORT_PATH, JOIN_PATH, MAX_JOIN_BODY_BYTES, type JoinRefusal } from '../../src/protocol/wire.ts';
 import type { Logger } from '../log.ts';
 import type { WorkshopRecord } from './types.ts';
 
@@ -101,18 +101,11 @@ export function workshopHttp(record: WorkshopRecord, options: WorkshopHttpOption
     if (declared > MAX_JOIN_BODY_BYTES) return refuseTooLarge(req, res);
     const body = await readBody(req, MAX_JOIN_BODY_BYTES);
     if (body === null) return refuseTooLarge(req, res);
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch {
-      return refuseJoin(res, 400, 'bad-request', 'The join request is not JSON.');
+    const decoded = decodeJoinRequest(body);
+    if (!decoded.ok) {
+      return refuseJoin(res, 400, 'bad-request', decoded.code === 'not-json' ? 'The join request is not JSON.' : `The join request is not valid: ${decoded.detail}`);
     }
-    const parsed = joinRequest.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return refuseJoin(res, 400, 'bad-request', `The join request is not valid: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const result = record.join(parsed.data.join, parsed.data.name);
+    const result = record.join(decoded.message.join, decoded.message.name);
     if (!result.ok) return refuseJoin(res, result.status, result.refusal.error, result.refusal.message);
     http.info('learner joined', { learner: result.response.learner });
     res.statusCode = 200;

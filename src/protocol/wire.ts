@@ -30,6 +30,8 @@ import { topologySnapshot } from './topology.ts';
 import {
   facilitatorClientMessage,
   facilitatorServerMessage,
+  joinRequest,
+  type JoinRequest,
   learnerClientMessages,
   learnerServerMessages,
   type FacilitatorClientMessage,
@@ -220,4 +222,20 @@ export function decodeFacilitatorClientMessage(frame: Frame): Decoded<Facilitato
 export function decodeFacilitatorServerMessage(frame: string | Uint8Array | ArrayBuffer): Decoded<FacilitatorServerMessage | OutputMessage> {
   if (typeof frame !== 'string') return decodeOutputFrame(frame);
   return decodeWith(facilitatorServerMessage, facilitatorServerKinds, frame, Number.MAX_SAFE_INTEGER);
+}
+
+/** A join request's body (POST JOIN_PATH; the caller bounds its size): JSON, then the schema. */
+export function decodeJoinRequest(body: string): Decoded<JoinRequest> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    return { ok: false, code: 'not-json', detail: (error as Error).message };
+  }
+  const parsed = joinRequest.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, code: 'invalid-fields', detail: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, message: parsed.data };
 }

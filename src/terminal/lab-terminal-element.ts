@@ -25,9 +25,12 @@ const PROBE_TIMEOUT_MS = 8_000;
 /**
  * After a failed check, the page checks again by itself, this long after the first failure and
  * twice as long after each next one, up to the last: a runner that was busy or restarting for a
- * moment brings the page back without the reader pressing Try again.
+ * moment brings the page back without the reader pressing Try again. The first retries come
+ * soon: on a browser that runs on the Docker host itself, Chromium aborts connections being opened
+ * with ERR_NETWORK_CHANGED whenever the engine adds or removes a veth interface (a sandbox
+ * starting or going), which fails a check for no fault of the runner's.
  */
-const RECHECK_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 30_000] as const;
+const RECHECK_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000] as const;
 /** The dock's terminal area: never smaller than this, never more than this share of the viewport. */
 const MIN_HEIGHT_PX = 140;
 const MAX_HEIGHT_SHARE = 0.85;

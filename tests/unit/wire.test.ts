@@ -5,6 +5,7 @@ import {
   CloseCode,
   closeCodeFor,
   decodeClientMessage,
+  decodeJoinRequest,
   decodeServerMessage,
   encode,
   encodeOutputFrame,
@@ -148,4 +149,15 @@ test('each error closes the socket with the code the README documents for it', (
     capacity: 4503,
   };
   assert.deepEqual(Object.fromEntries(errorCode.options.map((code) => [code, closeCodeFor(code)])), documented);
+});
+
+test('a join request is JSON with a token and a name, and nothing else', () => {
+  const good = decodeJoinRequest(JSON.stringify({ join: 'A'.repeat(32), name: 'Ada' }));
+  assert.deepEqual(good, { ok: true, message: { join: 'A'.repeat(32), name: 'Ada' } });
+  const notJson = decodeJoinRequest('{"join":');
+  assert.equal(notJson.ok ? null : notJson.code, 'not-json');
+  const extra = decodeJoinRequest(JSON.stringify({ join: 'A'.repeat(32), name: 'Ada', admin: true }));
+  assert.deepEqual(extra.ok ? null : [extra.code, extra.detail.startsWith('body:')], ['invalid-fields', true]);
+  const shortToken = decodeJoinRequest(JSON.stringify({ join: 'short', name: 'Ada' }));
+  assert.deepEqual(shortToken.ok ? null : [shortToken.code, shortToken.detail.split(':')[0]], ['invalid-fields', 'join']);
 });
